@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need, where any is missing.
+# Runs apt-get as root (directly, or through sudo when available).
+set -euo pipefail
+
+packages=(
+  gcc g++ make            # fixtures compiled at test time
+  binutils                # readelf/objdump: peers in benchmarks, and test oracles
+  nix-bin                 # Nix lib tests and evaluation tests
+  qemu-system-x86         # the real-kernel harness (compat verify)
+  busybox-static cpio     # the harness's initramfs
+  patchelf                # compat bundle rewrites ELF through it
+  dpkg-dev                # apt-get source: glibc patch checks
+  xz-utils ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
