@@ -1,0 +1,1 @@
+//! `compat bundle`: a self-contained artifact that runs on the target without Nix.

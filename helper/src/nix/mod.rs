@@ -1,0 +1,1 @@
+//! Talking to Nix through its command-line tools.

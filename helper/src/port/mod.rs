@@ -1,0 +1,1 @@
+//! Lossless rewriting of old nixpkgs expressions for current nixpkgs.

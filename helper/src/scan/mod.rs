@@ -1,0 +1,1 @@
+//! `compat scan`: judging ELF files against a target profile.

@@ -1,0 +1,1 @@
+//! `compat verify`: boot a target kernel under qemu and run files on it.

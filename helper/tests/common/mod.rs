@@ -1,0 +1,67 @@
+//! Shared by the integration tests: the compat binary, compiling fixtures at
+//! test time, and the Debian 11 sysroot that scripts/debian-bullseye.sh makes.
+#![allow(dead_code)]
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+/// Path of the `compat` binary cargo built for this test run.
+pub fn compat_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_compat"))
+}
+
+/// Runs `compat ARGS...` and returns its output.
+pub fn compat(args: &[&str]) -> Output {
+    Command::new(compat_bin()).args(args).output().expect("run compat")
+}
+
+/// A prerequisite given by environment variable. When it is missing the test
+/// prints a SKIP line and returns `None` -- except under CI (`CI` set), where
+/// scripts/test.sh always provides it, so a missing one is a failure.
+pub fn prerequisite(var: &str, what: &str) -> Option<PathBuf> {
+    match env::var_os(var) {
+        Some(v) if !v.is_empty() => {
+            let p = PathBuf::from(v);
+            assert!(p.exists(), "{var}={} does not exist", p.display());
+            Some(p)
+        }
+        _ => {
+            assert!(env::var_os("CI").is_none(), "{var} ({what}) is unset under CI; scripts/test.sh sets it");
+            eprintln!("SKIP: {var} is unset ({what}); run scripts/test.sh to provide it");
+            None
+        }
+    }
+}
+
+/// The Debian 11 sysroot root dir made by scripts/debian-bullseye.sh (the
+/// directory holding `sysroot/` and `cflags`), from `COMPAT_BULLSEYE`.
+pub fn bullseye() -> Option<PathBuf> {
+    prerequisite("COMPAT_BULLSEYE", "Debian 11 sysroot from scripts/debian-bullseye.sh")
+}
+
+/// gcc flags that compile and link against the Debian 11 sysroot.
+pub fn bullseye_cflags(root: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(root.join("cflags")).expect("read cflags of the bullseye sysroot");
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+/// Compiles `source` (C, or C++ when `cxx`) into `out` with extra `flags`.
+/// Panics with the compiler's message when it fails: a fixture that does not
+/// build is a broken test, never a pass.
+pub fn compile(source: &str, out: &Path, cxx: bool, flags: &[&str]) {
+    let dir = out.parent().expect("output has a parent dir");
+    let stem = out.file_name().expect("output has a name").to_string_lossy().into_owned();
+    let src = dir.join(format!("{stem}.{}", if cxx { "cc" } else { "c" }));
+    std::fs::write(&src, source).expect("write fixture source");
+    let compiler = if cxx { "g++" } else { "gcc" };
+    let output =
+        Command::new(compiler).arg("-o").arg(out).arg(&src).args(flags).output().expect("run the system compiler");
+    assert!(
+        output.status.success(),
+        "{compiler} failed on fixture {stem}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
