@@ -12,6 +12,7 @@ packages=(
   patchelf                # compat bundle rewrites ELF through it
   dpkg-dev                # apt-get source: glibc patch checks
   xz-utils ca-certificates
+  jq                      # tests/profiles/check-debian.sh reads the profiles
 )
 
 missing=()

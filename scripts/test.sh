@@ -24,5 +24,8 @@ echo "== cargo fmt / clippy"
 cargo fmt --all --check
 cargo clippy --all-targets -- -D warnings
 
+echo "== profiles against real Debian packages"
+tests/profiles/check-debian.sh
+
 echo "== cargo test"
 cargo test --workspace

@@ -42,7 +42,9 @@ pub struct Profile {
     pub sources: BTreeMap<String, String>,
 }
 
-/// The newest version node of each family the target's libstdc++ and libgcc_s define.
+/// The newest version node of each family the target's libstdc++ and libgcc_s
+/// define. `GCC` is the x86_64 value: libgcc_s nodes differ by architecture
+/// (profiles/README.md lists where).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Libstdcxx {
     #[serde(rename = "GLIBCXX")]
@@ -162,9 +164,48 @@ mod tests {
     fn every_embedded_profile_parses_and_is_named_after_its_file() {
         let names = Profile::builtin_names();
         assert!(!names.is_empty(), "no profiles embedded");
-        for profile in Profile::builtin().expect("embedded profiles parse") {
-            assert!(names.contains(&profile.name.as_str()), "{} is not named after its file", profile.name);
+        let profiles = Profile::builtin().expect("embedded profiles parse");
+        assert_eq!(profiles.len(), names.len());
+        for (stem, profile) in names.iter().zip(&profiles) {
+            assert_eq!(*stem, profile.name, "profiles/{stem}.json is not named after its file");
             assert!(profile.is_system_lib("libc.so.6"), "{} lacks libc.so.6", profile.name);
+        }
+    }
+
+    #[test]
+    fn every_supported_release_has_a_profile() {
+        let names = Profile::builtin_names();
+        for expected in [
+            "debian-10",
+            "debian-11",
+            "debian-12",
+            "ubuntu-20.04",
+            "ubuntu-22.04",
+            "ubuntu-24.04",
+            "rhel-8",
+            "rhel-9",
+            "amazonlinux-2",
+            "amazonlinux-2023",
+        ] {
+            assert!(names.contains(&expected), "profiles/{expected}.json is missing; have {names:?}");
+        }
+    }
+
+    #[test]
+    fn every_profile_has_libstdcxx_levels_and_sources_for_each_fact() {
+        for profile in Profile::builtin().expect("embedded profiles parse") {
+            assert!(profile.libstdcxx.is_some(), "{} lacks libstdcxx levels", profile.name);
+            for field in ["glibc", "kernel", "libstdcxx", "arches", "systemLibs"] {
+                assert!(profile.sources.contains_key(field), "{} has no source for {field}", profile.name);
+            }
+            for arch in &profile.arches {
+                let loader = match arch.as_str() {
+                    "x86_64" => "ld-linux-x86-64.so.2",
+                    "aarch64" => "ld-linux-aarch64.so.1",
+                    other => panic!("{}: unknown arch {other}", profile.name),
+                };
+                assert!(profile.is_system_lib(loader), "{} ships {arch} but lacks {loader}", profile.name);
+            }
         }
     }
 
