@@ -1,1 +1,241 @@
 //! `compat bundle`: a self-contained artifact that runs on the target without Nix.
+//!
+//! The inputs are copied into a staging directory ([`collect`]); every ELF
+//! file's NEEDED libraries are followed, and those the target does not
+//! provide are copied to lib/ ([`vendor`]); each ELF file gets the target's
+//! interpreter and an `$ORIGIN`-relative RUNPATH through patchelf
+//! ([`rewrite`]); shell wrappers are rewritten and any /nix/store string left
+//! is reported ([`leftovers`]); the result is checked against the target
+//! ([`judge`]) and refused when incompatible, else written as a directory
+//! and/or a .tar.gz with a manifest ([`manifest`], [`archive`]).
+
+pub mod archive;
+pub mod collect;
+pub mod judge;
+pub mod layout;
+pub mod leftovers;
+pub mod manifest;
+pub mod patchelf;
+pub mod path_map;
+pub mod rewrite;
+pub mod shell_wrapper;
+pub mod store_refs;
+pub mod vendor;
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+
+use crate::{finding::Finding, profile::Profile};
+use manifest::{FileKind, Manifest, ManifestFile};
+use patchelf::Patchelf;
+
+/// A finding about one file of the bundle (path relative to the bundle root).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileFinding {
+    pub file: PathBuf,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+/// What to bundle, for which target, and where to put it.
+#[derive(Debug)]
+pub struct Options {
+    pub inputs: Vec<PathBuf>,
+    pub profile: Profile,
+    /// Sonames to leave out although the target's base system lacks them.
+    pub excludes: Vec<String>,
+    /// Extra directories to find libraries in.
+    pub lib_paths: Vec<PathBuf>,
+    /// Store paths of the inputs' closure: their lib dirs are searched too.
+    pub closure: Vec<PathBuf>,
+    /// Bundle even what the compatibility check refuses.
+    pub force: bool,
+    pub patchelf: Option<PathBuf>,
+    /// Output directory (must not exist, or be empty).
+    pub dir: Option<PathBuf>,
+    /// Output .tar.gz.
+    pub archive: Option<PathBuf>,
+}
+
+/// The result of a bundle run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub manifest: Manifest,
+    /// The compatibility check refused the bundle (and --force was not given): nothing was written.
+    pub refused: bool,
+    /// The scanner's report when it found something.
+    pub report: String,
+    /// Things left out or left over, one line each, naming the file.
+    pub warnings: Vec<String>,
+    /// False when the compatibility check could not run.
+    pub checked: bool,
+}
+
+/// Where the bundle is assembled: the output directory itself, or a
+/// temporary one when only an archive is asked for. Removed on failure.
+struct Staging {
+    path: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    created: bool,
+    keep: bool,
+}
+
+impl Staging {
+    fn new(dir: Option<&Path>) -> Result<Staging> {
+        match dir {
+            Some(dir) => {
+                let created = !dir.exists();
+                if created {
+                    fs::create_dir_all(dir).with_context(|| format!("--dir {}: cannot create", dir.display()))?;
+                } else if fs::read_dir(dir)
+                    .with_context(|| format!("--dir {}: not a directory", dir.display()))?
+                    .next()
+                    .is_some()
+                {
+                    bail!("--dir {}: exists and is not empty; give a new or empty directory", dir.display());
+                }
+                Ok(Staging { path: dir.to_path_buf(), _temp: None, created, keep: false })
+            }
+            None => {
+                let temp = tempfile::Builder::new().prefix("compat-bundle").tempdir()?;
+                Ok(Staging { path: temp.path().to_path_buf(), _temp: Some(temp), created: false, keep: false })
+            }
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.keep || self._temp.is_some() {
+            return;
+        }
+        if self.created {
+            let _ = fs::remove_dir_all(&self.path);
+        } else if let Ok(entries) = fs::read_dir(&self.path) {
+            for entry in entries.flatten() {
+                let p = entry.path();
+                let _ = if p.is_dir() && !p.is_symlink() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+            }
+        }
+    }
+}
+
+fn fail_with(errors: &[String], what: &str) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    bail!("{what}:\n  {}", errors.join("\n  "))
+}
+
+/// Makes the bundle `opts` describes.
+pub fn bundle(opts: &Options) -> Result<Outcome> {
+    if opts.dir.is_none() && opts.archive.is_none() {
+        bail!("no output given: use -o FILE.tar.gz and/or --dir DIR");
+    }
+    if let Some(archive) = &opts.archive {
+        archive::top_dir(archive)?;
+    }
+    let patchelf = Patchelf::locate(opts.patchelf.as_deref())?;
+    let staging = Staging::new(opts.dir.as_deref())?;
+    let root = staging.path.clone();
+
+    let mut collected = collect::collect(&opts.inputs, &root);
+    fail_with(&collected.errors, "cannot bundle these inputs")?;
+
+    let search = vendor::SearchDirs::new(&opts.lib_paths, &opts.closure, &collected.roots);
+    let resolution = vendor::resolve_all(&mut collected, &root, &opts.profile, &opts.excludes, &search);
+    fail_with(&resolution.errors, "cannot bundle: libraries not resolved")?;
+
+    let mut changes = Vec::new();
+    let mut rewrite_errors = Vec::new();
+    for file in &resolution.elves {
+        match rewrite::rewrite(file, &root, &opts.profile, &patchelf) {
+            Ok(change) => changes.push(change),
+            Err(err) => rewrite_errors.push(format!("{err:#}")),
+        }
+    }
+    fail_with(&rewrite_errors, "cannot rewrite ELF files")?;
+
+    let leftovers = leftovers::sweep(&root, &collected.map);
+    fail_with(&leftovers.errors, "cannot finish the bundle")?;
+
+    let elf_paths: Vec<PathBuf> = resolution.elves.iter().map(|e| e.dest.clone()).collect();
+    let judgement = judge::judge(&root, &elf_paths, &opts.profile)?;
+    let refused = judgement.incompatible() && !opts.force;
+
+    let mut findings = leftovers.findings.clone();
+    if opts.force {
+        findings.extend(judgement.findings.iter().cloned());
+    }
+    let mut warnings = collected.warnings.clone();
+    warnings.extend(leftovers.findings.iter().map(|f| f.finding.message.clone()));
+
+    let manifest = Manifest {
+        compat_version: env!("CARGO_PKG_VERSION").to_string(),
+        profile: opts.profile.clone(),
+        inputs: opts.inputs.clone(),
+        files: list_files(&root, &collected, &resolution)?,
+        elf: changes,
+        vendored: resolution.vendored.clone(),
+        system_libraries: resolution.system.clone(),
+        excluded: resolution.excluded.clone(),
+        scripts: leftovers.scripts.clone(),
+        findings,
+        forced: opts.force && judgement.incompatible(),
+    };
+    let outcome = Outcome { manifest, refused, report: judgement.report.clone(), warnings, checked: judgement.checked };
+    if refused {
+        return Ok(outcome);
+    }
+
+    let text = serde_json::to_string_pretty(&outcome.manifest)? + "\n";
+    fs::write(root.join(layout::MANIFEST), text).context("cannot write the manifest")?;
+    if let Some(archive) = &opts.archive {
+        archive::write_tar_gz(&root, archive)?;
+    }
+    let mut staging = staging;
+    staging.keep = opts.dir.is_some();
+    Ok(outcome)
+}
+
+/// The manifest's file list: every file and symlink in the bundle with its source.
+fn list_files(
+    root: &Path,
+    collected: &collect::Collected,
+    resolution: &vendor::Resolution,
+) -> Result<Vec<ManifestFile>> {
+    let mut files = Vec::new();
+    for rel in leftovers::regular_files(root) {
+        let source = collected
+            .files
+            .iter()
+            .find(|f| f.dest == rel)
+            .map(|f| f.source.clone())
+            .or_else(|| resolution.vendored.iter().find(|v| v.path == rel).map(|v| v.source.clone()));
+        let kind = if resolution.elves.iter().any(|e| e.dest == rel) {
+            FileKind::Elf
+        } else if fs::read(root.join(&rel)).map(|b| b.starts_with(b"#!")).unwrap_or(false) {
+            FileKind::Script
+        } else {
+            FileKind::Data
+        };
+        let size = fs::metadata(root.join(&rel)).map(|m| m.len()).ok();
+        files.push(ManifestFile { path: rel, kind, source, size, link: None });
+    }
+    for (dest, link) in &collected.symlinks {
+        files.push(ManifestFile {
+            path: dest.clone(),
+            kind: FileKind::Symlink,
+            source: None,
+            size: None,
+            link: Some(link.clone()),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}

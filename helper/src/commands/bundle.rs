@@ -1,11 +1,134 @@
 //! `compat bundle`: Make a self-contained artifact that runs on the target without Nix.
 
-use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::{
+    bundle::{self, Options},
+    commands::target::TargetArgs,
+    exit,
+};
 
 /// Make a self-contained artifact that runs on the target without Nix.
+///
+/// Copies the inputs (store paths, ./result, directories, or single ELF
+/// files), follows every ELF file's NEEDED libraries through its RUNPATH,
+/// --closure and --lib-path, and copies every library the target's base
+/// system does not provide to lib/. Each ELF file gets the target's standard
+/// interpreter (/lib64/ld-linux-x86-64.so.2 on x86_64) and a RUNPATH of
+/// $ORIGIN-relative entries; shell wrappers pointing into the bundle are
+/// rewritten relative to themselves; any /nix/store string left is reported.
+/// The result is checked like `compat scan --portable`; a bundle the target
+/// cannot run is refused (exit 1) with the report, unless --force.
+///
+/// Directory inputs keep their layout at the bundle root; a single executable
+/// goes to bin/, a single library to lib/. The bundle holds compat-manifest.json:
+/// its files, the vendored libraries and where they came from, the profile.
+///
+/// Examples:
+///
+///   compat bundle --profile debian-11 ./result -o myapp-debian-11.tar.gz
+///
+///   compat bundle --profile debian-11 ./result --dir dist/ --exclude libfoo.so.1
+///
+///   compat bundle --glibc 2.28 --kernel 4.18 ./result --dir out --closure $(nix-store -qR ./result)
+///
+/// Needs patchelf (on PATH, or --patchelf).
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Store paths, directories or ELF files to bundle.
+    #[arg(required = true, value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the bundle as this .tar.gz (entries under a top dir named after it).
+    #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
+    pub output: Option<PathBuf>,
+    /// Write the bundle into this directory (new or empty).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Leave this library out although the target's base system lacks it (repeatable).
+    #[arg(long, value_name = "SONAME")]
+    pub exclude: Vec<String>,
+    /// Also look for libraries in this directory (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub lib_path: Vec<PathBuf>,
+    /// Store paths of the inputs' closure; their lib/ dirs are searched too
+    /// (e.g. `--closure $(nix-store -qR ./result)`; put it after the inputs).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub closure: Vec<PathBuf>,
+    /// Bundle even what the compatibility check refuses (warns on stderr).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the manifest as JSON (or, when refused, the findings).
+    #[arg(long)]
+    pub json: bool,
+    /// The patchelf to use (default: the one on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub patchelf: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> Result<u8> {
-    bail!("compat bundle is not implemented yet")
+pub fn run(args: Args) -> Result<u8> {
+    let profile = args.target.resolve()?;
+    let opts = Options {
+        inputs: args.inputs,
+        profile,
+        excludes: args.exclude,
+        lib_paths: args.lib_path,
+        closure: args.closure,
+        force: args.force,
+        patchelf: args.patchelf,
+        dir: args.dir,
+        archive: args.output,
+    };
+    let outcome = bundle::bundle(&opts)?;
+    for warning in &outcome.warnings {
+        eprintln!("compat bundle: warning: {warning}");
+    }
+    if !outcome.checked {
+        eprintln!("compat bundle: note: the compatibility check (compat scan) is not available in this build");
+    }
+    if outcome.refused {
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&outcome.manifest.findings)?);
+        } else {
+            print!("{}", outcome.report);
+        }
+        eprintln!(
+            "compat bundle: refused: the bundle would not run on {} (report above); nothing written. \
+             --force bundles it anyway",
+            opts.profile.name
+        );
+        return Ok(exit::FOUND);
+    }
+    if outcome.manifest.forced {
+        eprint!("{}", outcome.report);
+        eprintln!(
+            "compat bundle: WARNING: --force: bundling what will NOT run on {} (findings above, also in the manifest)",
+            opts.profile.name
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome.manifest)?);
+    } else {
+        let m = &outcome.manifest;
+        let wheres: Vec<String> = opts.dir.iter().chain(opts.archive.iter()).map(|p| p.display().to_string()).collect();
+        println!(
+            "bundled {} files ({} ELF, {} vendored libraries) for {} into {}",
+            m.files.len(),
+            m.elf.len(),
+            m.vendored.len(),
+            m.profile.name,
+            wheres.join(" and ")
+        );
+        for v in &m.vendored {
+            println!("  vendored {} from {}", v.path.display(), v.source.display());
+        }
+        if !m.system_libraries.is_empty() {
+            println!("  left to the target: {}", m.system_libraries.iter().cloned().collect::<Vec<_>>().join(", "));
+        }
+    }
+    Ok(exit::OK)
 }

@@ -35,7 +35,7 @@ pub enum Command {
     Plan(plan::Args),
     Fixups(fixups::Args),
     Port(port::Args),
-    Bundle(bundle::Args),
+    Bundle(Box<bundle::Args>),
 }
 
 /// Runs the chosen subcommand and returns its exit status.
@@ -48,6 +48,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Plan(args) => plan::run(args),
         Command::Fixups(args) => fixups::run(args),
         Command::Port(args) => port::run(args),
-        Command::Bundle(args) => bundle::run(args),
+        Command::Bundle(args) => bundle::run(*args),
     }
 }

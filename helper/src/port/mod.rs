@@ -1,3 +1,1 @@
 //! Lossless rewriting of old nixpkgs expressions for current nixpkgs.
-
-pub mod syntax;

@@ -1,0 +1,111 @@
+//! The last pass over every file of the bundle: rewrite shell wrappers'
+//! references into the bundle, then report every /nix/store string still left
+//! (in scripts, data files and ELF files alike).
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use serde::Serialize;
+
+use super::{path_map::PathMap, shell_wrapper, store_refs, FileFinding};
+use crate::finding::{Finding, FindingKind, Severity};
+
+/// A shell script that was rewritten.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptChange {
+    pub path: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shebang: Option<String>,
+    pub rewritten: Vec<String>,
+}
+
+/// What the pass did and found.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    pub scripts: Vec<ScriptChange>,
+    pub findings: Vec<FileFinding>,
+    pub errors: Vec<String>,
+}
+
+/// Every regular file under `root`, relative to it, sorted.
+pub fn regular_files(root: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(root.join(rel)) else { return };
+        for entry in entries.flatten() {
+            let rel = rel.join(entry.file_name());
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => walk(root, &rel, out),
+                Ok(t) if t.is_file() => out.push(rel),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, Path::new(""), &mut out);
+    out.sort();
+    out
+}
+
+/// Runs the pass over the bundle in `staging`.
+pub fn sweep(staging: &Path, map: &PathMap) -> Leftovers {
+    let mut out = Leftovers::default();
+    let prefixes = map.prefixes();
+    for rel in regular_files(staging) {
+        let path = staging.join(&rel);
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(err) => {
+                out.errors.push(format!("{}: cannot read: {err}", rel.display()));
+                continue;
+            }
+        };
+        let is_elf = crate::elf::is_elf(&bytes);
+        let mut bytes = bytes;
+        if !is_elf && bytes.starts_with(b"#!") {
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                let lookup = |reference: &str| map.lookup(reference).filter(|dest| staging.join(dest).exists());
+                if let Some(r) = shell_wrapper::rewrite(text, &rel, &prefixes, lookup) {
+                    if r.text != text {
+                        if let Err(err) = fs::write(&path, &r.text) {
+                            out.errors.push(format!("{}: cannot rewrite: {err}", rel.display()));
+                            continue;
+                        }
+                        out.scripts.push(ScriptChange {
+                            path: rel.clone(),
+                            shebang: r.shebang.clone(),
+                            rewritten: r.rewritten.clone(),
+                        });
+                        bytes = r.text.into_bytes();
+                    }
+                }
+            }
+        }
+        let mut seen = Vec::new();
+        for reference in store_refs::find(&bytes) {
+            if seen.contains(&reference.text) {
+                continue;
+            }
+            let what = if is_elf { "an ELF file (a compiled-in path)" } else { "the file" };
+            let message = format!(
+                "{}: {} is left in {what}; the target has no /nix/store{}",
+                rel.display(),
+                reference.text,
+                if map.lookup(&reference.text).is_some() {
+                    " (it is in the bundle: the file refers to it by absolute path)"
+                } else {
+                    ""
+                }
+            );
+            out.findings.push(FileFinding {
+                file: rel.clone(),
+                finding: Finding::new(Severity::Warning, FindingKind::StoreReference, message)
+                    .needs(reference.text.clone()),
+            });
+            seen.push(reference.text);
+        }
+    }
+    out
+}

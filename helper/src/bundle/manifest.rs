@@ -1,0 +1,64 @@
+//! The manifest written at the bundle's root (`compat-manifest.json`) and
+//! printed by `--json`: what is in the bundle and where each part came from.
+
+use std::{collections::BTreeSet, path::PathBuf};
+
+use serde::Serialize;
+
+use super::{leftovers::ScriptChange, rewrite::ElfChange, vendor::Vendored, FileFinding};
+use crate::profile::Profile;
+
+/// What kind of file a bundle entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Elf,
+    Script,
+    Data,
+    Symlink,
+}
+
+/// One entry of the bundle.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestFile {
+    pub path: PathBuf,
+    pub kind: FileKind,
+    /// Where it was copied from (absent for symlinks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<PathBuf>,
+    /// Size in bytes (files) .
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Link text (symlinks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<PathBuf>,
+}
+
+/// The whole manifest.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    /// Version of compat that made the bundle.
+    pub compat_version: String,
+    /// The target the bundle was made for.
+    pub profile: Profile,
+    /// The inputs as given.
+    pub inputs: Vec<PathBuf>,
+    /// Every file and symlink of the bundle (the manifest itself aside).
+    pub files: Vec<ManifestFile>,
+    /// How each ELF file was rewritten.
+    pub elf: Vec<ElfChange>,
+    /// Libraries copied in from outside the inputs.
+    pub vendored: Vec<Vendored>,
+    /// Libraries needed and left to the target as system libraries.
+    pub system_libraries: BTreeSet<String>,
+    /// Libraries needed but left out by `--exclude`.
+    pub excluded: BTreeSet<String>,
+    /// Shell scripts whose store references were rewritten.
+    pub scripts: Vec<ScriptChange>,
+    /// Store references left in files, and (with --force) what the compatibility check found.
+    pub findings: Vec<FileFinding>,
+    /// True when --force made a bundle the compatibility check refused.
+    pub forced: bool,
+}

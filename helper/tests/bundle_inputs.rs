@@ -1,0 +1,184 @@
+//! `compat bundle` on odd inputs: each gives a clear error naming the input
+//! (and the rest is still looked at), and nothing is left half-written.
+
+mod bundle_support;
+mod common;
+
+use std::{fs, os::unix::fs::symlink, path::Path, process::Output};
+
+use bundle_support::*;
+use serde_json::Value;
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The zlib demo built against Debian 11 with no RUNPATH at all.
+fn plain_zdemo(bullseye: &Path, dir: &Path) -> std::path::PathBuf {
+    let program = dir.join("zdemo");
+    let mut flags = common::bullseye_cflags(bullseye);
+    flags.push("-lz".into());
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    common::compile(ZDEMO_C, &program, false, &flags);
+    program
+}
+
+#[test]
+fn missing_and_non_elf_inputs_are_all_named_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-result");
+    let text = tmp.path().join("notes.txt");
+    fs::write(&text, "just text\n").unwrap();
+    let truncated = tmp.path().join("truncated");
+    fs::write(&truncated, b"\x7fELF\x02\x01\x01").unwrap();
+    let dist = tmp.path().join("dist");
+    let out =
+        common::compat(&["bundle", "--profile", "debian-11", s(&missing), s(&text), s(&truncated), "--dir", s(&dist)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("{}: cannot read input", missing.display())), "{err}");
+    assert!(err.contains(&format!("{}: not an ELF file", text.display())), "{err}");
+    assert!(err.contains(&format!("{}: cannot bundle", truncated.display())), "{err}");
+    assert!(err.contains("malformed ELF"), "{err}");
+    assert!(!dist.exists(), "a refused bundle leaves no directory behind");
+}
+
+#[test]
+fn outputs_and_tools_are_checked_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let out = common::compat(&["bundle", "--profile", "debian-11", s(&input)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no output given"), "{}", stderr(&out));
+
+    let out = common::compat(&["bundle", "--profile", "debian-11", s(&input), "-o", "app.zip"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("app.zip: the archive name must end in .tar.gz"), "{}", stderr(&out));
+
+    let full = tmp.path().join("full");
+    fs::create_dir(&full).unwrap();
+    fs::write(full.join("keep-me"), "x").unwrap();
+    let out = common::compat(&["bundle", "--profile", "debian-11", s(&input), "--dir", s(&full)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(&format!("--dir {}: exists and is not empty", full.display())), "{}", stderr(&out));
+    assert!(full.join("keep-me").exists(), "an existing directory is never emptied");
+
+    let out = common::compat(&[
+        "bundle",
+        "--profile",
+        "debian-11",
+        s(&input),
+        "--dir",
+        "x",
+        "--patchelf",
+        "/nonexistent/patchelf",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--patchelf /nonexistent/patchelf: no such file"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_library_that_cannot_be_found_is_named_with_its_user_then_found_through_lib_path() {
+    let Some(bullseye) = common::bullseye() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let program = plain_zdemo(&bullseye, tmp.path());
+    let dist = tmp.path().join("dist");
+    let target = ["bundle", "--glibc", "2.31", "--kernel", "5.10"];
+
+    let out = common::compat(&[&target[..], &[s(&program), "--dir", s(&dist)]].concat());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("{}: needs libz.so.1", program.display())), "{err}");
+    assert!(err.contains("--lib-path"), "the error says how to fix it: {err}");
+    assert!(!dist.exists());
+
+    let lib_dir = bullseye.join("sysroot/lib/x86_64-linux-gnu");
+    let out =
+        common::compat(&[&target[..], &[s(&program), "--dir", s(&dist), "--lib-path", s(&lib_dir), "--json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["vendored"][0]["source"], s(&lib_dir.join("libz.so.1")));
+    assert_eq!(m["vendored"][0]["path"], "lib/libz.so.1");
+    assert!(dist.join("bin/zdemo").is_file(), "a single executable goes to bin/");
+    assert_eq!(patchelf(&["--print-rpath"], &dist.join("bin/zdemo")), "$ORIGIN/../lib");
+
+    // --closure: the lib dir of a store path stands in for --lib-path.
+    let closure = tmp.path().join("zlib-out");
+    copy(&lib_dir.join("libz.so.1"), &closure.join("lib/libz.so.1"));
+    let dist2 = tmp.path().join("dist2");
+    let out =
+        common::compat(&[&target[..], &[s(&program), "--dir", s(&dist2), "--json", "--closure", s(&closure)]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["vendored"][0]["source"], s(&closure.join("lib/libz.so.1")));
+
+    // --exclude: left to the target, on purpose.
+    let dist3 = tmp.path().join("dist3");
+    let out =
+        common::compat(&[&target[..], &[s(&program), "--dir", s(&dist3), "--json", "--exclude", "libz.so.1"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["excluded"], serde_json::json!(["libz.so.1"]));
+    assert_eq!(m["vendored"], serde_json::json!([]));
+    assert!(!dist3.join("lib").exists());
+}
+
+#[test]
+fn two_different_libraries_with_one_soname_clash_clearly() {
+    let Some(bullseye) = common::bullseye() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let program = plain_zdemo(&bullseye, tmp.path());
+    let zlib = bullseye.join("sysroot/lib/x86_64-linux-gnu/libz.so.1.2.11");
+    let (dir_a, dir_b) = (tmp.path().join("zlib-a/lib"), tmp.path().join("zlib-b/lib"));
+    copy(&zlib, &dir_a.join("libz.so.1"));
+    copy(&zlib, &dir_b.join("libz.so.1"));
+    let mut other = fs::read(&zlib).unwrap();
+    other.extend_from_slice(b"another build");
+    fs::write(dir_b.join("libz.so.1"), other).unwrap();
+    let (a, b) = (tmp.path().join("a/zdemo-a"), tmp.path().join("b/zdemo-b"));
+    copy(&program, &a);
+    copy(&program, &b);
+    patchelf(&["--set-rpath", s(&dir_a)], &a);
+    patchelf(&["--set-rpath", s(&dir_b)], &b);
+
+    let dist = tmp.path().join("dist");
+    let out = common::compat(&["bundle", "--glibc", "2.31", "--kernel", "5.10", s(&a), s(&b), "--dir", s(&dist)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("a different libz.so.1"), "{err}");
+    assert!(err.contains(s(&dir_a)) && err.contains(s(&dir_b)), "both sources are named: {err}");
+    assert!(!dist.exists());
+
+    // The same library reached twice is one vendored file needed by both.
+    patchelf(&["--set-rpath", s(&dir_a)], &b);
+    let out =
+        common::compat(&["bundle", "--glibc", "2.31", "--kernel", "5.10", s(&a), s(&b), "--dir", s(&dist), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["vendored"].as_array().unwrap().len(), 1);
+    assert_eq!(m["vendored"][0]["neededBy"], serde_json::json!(["bin/zdemo-a", "bin/zdemo-b"]));
+}
+
+#[test]
+fn a_dangling_symlink_in_a_directory_is_reported_and_left_out() {
+    let Some(bullseye) = common::bullseye() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("out");
+    fs::create_dir_all(input.join("bin")).unwrap();
+    let program = plain_zdemo(&bullseye, tmp.path());
+    copy(&program, &input.join("bin/zdemo"));
+    symlink("/nonexistent/target", input.join("bin/broken")).unwrap();
+    symlink("zdemo", input.join("bin/zdemo-alias")).unwrap();
+    let dist = tmp.path().join("dist");
+    let out = common::compat(&["bundle", "--profile", "debian-11", s(&input), "--dir", s(&dist), "--json"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("{}: dangling symlink, left out", input.join("bin/broken").display())), "{err}");
+    assert!(dist.join("bin/broken").symlink_metadata().is_err());
+    assert_eq!(fs::read_link(dist.join("bin/zdemo-alias")).unwrap(), Path::new("zdemo"), "inner symlinks stay links");
+}
