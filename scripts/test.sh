@@ -29,3 +29,6 @@ tests/profiles/check-debian.sh
 
 echo "== cargo test"
 cargo test --workspace
+
+echo "== nix (lib tests; evaluation against COMPAT_NIXPKGS when set; glibc patches against Debian sources)"
+tests/nix/run.sh

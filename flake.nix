@@ -1,0 +1,97 @@
+{
+  description = "compat: build nixpkgs packages that run on older Linux (glibc 2.28/2.31/2.35)";
+
+  # A current nixpkgs release. There is no flake.lock in the repository yet
+  # (it was written without network); the first `nix flake lock` or
+  # `nix build` pins it. Override with `--override-input nixpkgs <flake>`.
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+
+  outputs =
+    { self, nixpkgs, ... }:
+    let
+      compat = import ./lib { inherit nixpkgs; };
+      nixLib = import (toString nixpkgs + "/lib");
+
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+      ];
+      forSystems =
+        f:
+        builtins.listToAttrs (
+          map (system: {
+            name = system;
+            value = f system;
+          }) systems
+        );
+
+      # compat's target overlays composed into one plain overlay per set.
+      setOverlay =
+        version:
+        nixLib.composeManyExtensions [
+          (compat.overlays.linuxHeaders { version = compat.supported.glibc.${version}.kernel; })
+          (compat.overlays.glibc {
+            inherit version;
+            inherit (compat.supported.glibc.${version}) kernel;
+          })
+        ];
+
+      helperFor =
+        system:
+        let
+          pkgs = import nixpkgs { inherit system; };
+          manifest = builtins.fromTOML (builtins.readFile ./helper/Cargo.toml);
+        in
+        pkgs.rustPlatform.buildRustPackage {
+          pname = "compat";
+          inherit (manifest.package) version;
+          src = nixLib.cleanSource self;
+          cargoLock.lockFile = ./Cargo.lock;
+          # The test suite needs a Debian sysroot, qemu and a kernel image;
+          # scripts/test.sh runs it.
+          doCheck = false;
+          meta = {
+            description = manifest.package.description;
+            mainProgram = "compat";
+          };
+        };
+      helpers = forSystems helperFor;
+      setsFor = system: compat.compatSets { inherit system; };
+    in
+    {
+      lib = compat;
+
+      overlays = builtins.listToAttrs (
+        map (version: {
+          name = compat.setName version;
+          value = setOverlay version;
+        }) compat.glibcVersions
+      );
+
+      legacyPackages = forSystems (system: {
+        compat = setsFor system;
+      });
+
+      packages = forSystems (system: {
+        default = helpers.${system};
+        compat = helpers.${system};
+      });
+
+      apps = forSystems (system: {
+        default = {
+          type = "app";
+          program = "${helpers.${system}}/bin/compat";
+        };
+      });
+
+      checks = forSystems (
+        system:
+        import ./checks {
+          inherit compat system;
+          pkgs = import nixpkgs { inherit system; };
+          helper = helpers.${system};
+          sets = setsFor system;
+        }
+      );
+    };
+}

@@ -1,0 +1,58 @@
+# leafStage :: { target, compatOverlays } -> stdenv stage function
+#
+# The extra stdenv stage of the "leaf" strategy, appended after nixpkgs' own
+# Linux bootstrap (which stays untouched, so its binary cache applies). From
+# the final nixpkgs package set it builds:
+#   1. the target's Linux headers and glibc, with nixpkgs' ordinary stdenv;
+#   2. GCC once more, with a compiler wrapper that links against the target
+#      glibc, so its runtime libraries (libgcc_s, libstdc++) need nothing
+#      newer than the target;
+#   3. a stdenv whose compiler is that GCC with the target glibc.
+# The stage's package set is built with that stdenv and without nixpkgs'
+# stdenv overrides, so packages the Linux bootstrap would forward into the
+# final set (bash, xz, coreutils, ...) are rebuilt against the target glibc.
+{ target, compatOverlays }:
+prevStage:
+let
+  inherit (prevStage) lib;
+  base = prevStage.stdenv;
+  headers = (compatOverlays.linuxHeaders { version = target.kernel; } prevStage prevStage).linuxHeaders;
+  glibcOverlay = compatOverlays.glibc {
+    version = target.glibc;
+    inherit (target) kernel;
+    inherit headers;
+  };
+  # Built by the ordinary stdenv, not the one it is part of.
+  glibc = (glibcOverlay prevStage (prevStage // { glibc = prevStage.glibc.override { stdenv = base; }; })).glibc;
+  bintools = prevStage.wrapBintoolsWith {
+    bintools = base.cc.bintools.bintools;
+    libc = glibc;
+  };
+  ccFirst = prevStage.wrapCCWith {
+    cc = base.cc.cc;
+    inherit bintools;
+    libc = glibc;
+  };
+  gcc = base.cc.cc.override { stdenv = prevStage.overrideCC base ccFirst; };
+  cc = prevStage.wrapCCWith {
+    cc = gcc;
+    inherit bintools;
+    libc = glibc;
+  };
+in
+{
+  inherit (prevStage) config overlays;
+  stdenv = base.override {
+    inherit cc;
+    allowedRequisites = null;
+    overrides = self: super: {
+      # Fetching is fixed-output: the previous stage's fetchers do. Building
+      # curl in this stage would need bash, which needs sources first.
+      inherit (prevStage) fetchurl;
+      inherit glibc;
+      linuxHeaders = headers;
+      gcc-unwrapped = gcc;
+      gcc = cc;
+    };
+  };
+}

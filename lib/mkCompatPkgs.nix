@@ -1,0 +1,104 @@
+# mkCompatPkgs :: { compat, nixpkgs } -> args -> package set
+#
+# A nixpkgs package set whose every package links against an older glibc and
+# compiles against older Linux headers.
+#
+#   mkCompatPkgs {
+#     system = "x86_64-linux";
+#     glibc = "2.31";          # or profile = "debian-11";
+#     kernel = "5.10";         # default: the profile's, or the glibc's pair
+#     strategy = "bootstrap";  # or "leaf"
+#   }
+#
+# Arguments:
+#   system          the build = host system
+#   profile, glibc, kernel  the target (see resolveTarget)
+#   nixpkgs         the nixpkgs source tree (default: the flake's input)
+#   overlays        applied after compat's own overlays, in every stage
+#   config          nixpkgs config
+#   strategy        "bootstrap": the whole Linux bootstrap is rebuilt on the
+#                   target glibc (glibc and linuxHeaders overridden in every
+#                   stage; nothing comes from the binary cache).
+#                   "leaf": nixpkgs' bootstrap and its cache are kept; one
+#                   extra stage rebuilds glibc and GCC's runtime for the
+#                   target (see leafStage).
+#   bootstrapFiles  "bootstrap" strategy only; see bootstrapFilesFor
+#   fixups          overlay from `compat fixups` for this target; default: the
+#                   one of the target's profile in overlays/fixups/, if any
+#
+# The result has `compatTarget` = the resolved target.
+{ compat, nixpkgs }:
+{
+  system,
+  profile ? null,
+  glibc ? null,
+  kernel ? null,
+  nixpkgs ? compat.nixpkgs,
+  overlays ? [ ],
+  config ? { },
+  strategy ? "bootstrap",
+  bootstrapFiles ? null,
+  fixups ? null,
+}@args:
+let
+  target = compat.resolveTarget { inherit profile glibc kernel; };
+  source =
+    if nixpkgs == null then
+      throw "compat: mkCompatPkgs needs a nixpkgs tree: pass nixpkgs = <path>, or use the flake's lib"
+    else
+      nixpkgs;
+  fixupsOverlay =
+    if fixups != null then
+      fixups
+    else if target.profile != null && compat.overlays.fixups ? ${target.profile} then
+      compat.overlays.fixups.${target.profile}
+    else
+      (final: prev: { });
+  targetOverlays = [
+    (compat.overlays.linuxHeaders { version = target.kernel; })
+    (compat.overlays.glibc {
+      version = target.glibc;
+      inherit (target) kernel;
+    })
+  ];
+  userOverlays = [ fixupsOverlay ] ++ overlays;
+  files = compat.bootstrapFilesFor {
+    inherit system bootstrapFiles;
+    inherit (target) glibc;
+  };
+  # Both mid-2024 and current nixpkgs keep the Linux stages here and accept
+  # `bootstrapFiles` as an argument (current nixpkgs also reads
+  # config.replaceBootstrapFiles, which an explicit argument bypasses).
+  linuxStages = stageArgs: import (toString source + "/pkgs/stdenv/linux") stageArgs;
+  strategies = {
+    bootstrap = {
+      overlays = targetOverlays ++ userOverlays;
+      stdenvStages =
+        stageArgs:
+        linuxStages (stageArgs // (if files == null then { } else { bootstrapFiles = files; }));
+    };
+    leaf = {
+      overlays = userOverlays;
+      stdenvStages =
+        stageArgs:
+        linuxStages stageArgs
+        ++ [
+          (compat.leafStage {
+            inherit target;
+            compatOverlays = compat.overlays;
+          })
+        ];
+    };
+  };
+  chosen =
+    strategies.${strategy} or (throw "compat: unknown strategy \"${toString strategy}\"; supported: bootstrap, leaf");
+  # `chosen` first, so a bad strategy is reported before nixpkgs is read.
+  pkgs = builtins.seq chosen import source {
+    localSystem = {
+      inherit system;
+    };
+    inherit config;
+    inherit (chosen) overlays stdenvStages;
+  };
+in
+pkgs // { compatTarget = target // { inherit strategy; }; }

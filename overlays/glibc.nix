@@ -1,0 +1,137 @@
+# glibc of an older release, as an override of the current nixpkgs expression.
+#
+#   import ./glibc.nix { version = "2.31"; kernel = "5.10"; } :: overlay
+#
+# Replaces `glibc`, `glibcLocales`, `glibcLocalesUtf8` and `glibcInfo` (all
+# built from nixpkgs' glibc common.nix) with the given release:
+# - source, version and passthru.version / minorRelease of that release;
+# - nixpkgs' patches are dropped, none of them is written for an old glibc,
+#   and replaced by the ones re-authored for this release in ./<version>/;
+# - postPatch rewritten for the old tree (nixpkgs' touches files that only
+#   exist in newer releases);
+# - `--enable-kernel` set to the target kernel, CET per lib/supported.nix,
+#   `--disable-werror` because current GCC warns where these releases did not
+#   expect it;
+# - locales: C.UTF-8 exists upstream only since glibc 2.35; older releases
+#   install en_US.UTF-8 in its place.
+# Everything else (outputs such as `getent`, the `libgcc` passthru, the
+# runtime rpath handling) comes from the current expression.
+#
+# The bootstrap applies this overlay in every stage; nixpkgs' stdenv stages
+# override `glibc` in stage0/stage1 with the bootstrap tools' own, and the
+# glibc built in bootstrap-stage2 is carried to the final set.
+{
+  version,
+  kernel,
+  # When set, glibc is also pointed at these Linux headers (the "leaf"
+  # strategy, which retargets a glibc built outside this overlay's package
+  # set). The "bootstrap" strategy leaves it null: there the set's own
+  # `linuxHeaders` is already the target's.
+  headers ? null,
+  supported ? import ../lib/supported.nix,
+}:
+final: prev:
+let
+  inherit (prev) lib;
+  info = supported.glibc.${version};
+  hasCUtf8 = lib.versionAtLeast version "2.35";
+  patchFiles = builtins.filter (name: lib.hasSuffix ".patch" name) (
+    builtins.attrNames (builtins.readDir info.patchDir)
+  );
+  patches = map (name: info.patchDir + "/${name}") patchFiles;
+
+  # nixpkgs builds C.UTF-8 into glibc and glibcLocales; before 2.35 there is
+  # no C locale source to build it from.
+  localeFix =
+    script:
+    if hasCUtf8 || script == null then
+      script
+    else
+      builtins.replaceStrings [ "C.UTF-8/UTF-8" ] [ "en_US.UTF-8/UTF-8" ] script;
+
+  isManagedFlag =
+    flag:
+    lib.hasPrefix "--enable-kernel" flag
+    || lib.hasPrefix "--enable-cet" flag
+    || lib.hasPrefix "--disable-cet" flag
+    || lib.hasPrefix "--enable-werror" flag
+    || lib.hasPrefix "--disable-werror" flag
+    # Added for glibc 2.35+ in nixpkgs; the releases here configure fortify
+    # through the compiler flags instead.
+    || flag == "--enable-fortify-source";
+
+  retarget =
+    pkg:
+    (pkg.overrideAttrs withHeaders).overrideAttrs (
+      old:
+      {
+        inherit version patches;
+        src = final.fetchurl {
+          url = "mirror://gnu/glibc/glibc-${version}.tar.xz";
+          inherit (info) sha256;
+        };
+        postPatch = ''
+          # nscd links libgcc statically, so it keeps no reference to the
+          # compiler that built it.
+          echo "LDFLAGS-nscd += -static-libgcc" >> nscd/Makefile
+        ''
+        + lib.optionalString (prev.stdenv.hostPlatform == prev.stdenv.buildPlatform) ''
+          # glibc dlopens libidn2 by soname; point it at the Nix store.
+          sed -i 's|^#define LIBIDN2_SONAME "libidn2.so.0"$|#define LIBIDN2_SONAME "${lib.getLib final.libidn2}/lib/libidn2.so.0"|' inet/idna.c
+          grep -q '${lib.getLib final.libidn2}/lib/libidn2.so.0' inet/idna.c
+        '';
+        preBuild = localeFix (old.preBuild or null);
+        postInstall = localeFix (old.postInstall or null);
+        passthru = (old.passthru or { }) // {
+          inherit version;
+          minorRelease = version;
+          compatTarget = {
+            glibc = version;
+            inherit kernel;
+          };
+        };
+      }
+      // lib.optionalAttrs (old ? configureFlags) {
+        configureFlags =
+          builtins.filter (flag: !(isManagedFlag flag)) old.configureFlags
+          ++ [
+            "--enable-kernel=${kernel}.0"
+            "--disable-werror"
+          ]
+          ++ lib.optional prev.stdenv.hostPlatform.isx86_64 (
+            if info.cet then "--enable-cet" else "--disable-cet"
+          );
+      }
+    );
+
+  # Points a glibc derivation at other Linux headers: the configure flag,
+  # the variable its postInstall links them from, and the build input.
+  withHeaders =
+    old:
+    lib.optionalAttrs (headers != null) (
+      {
+        configureFlags = map (
+          flag: if lib.hasPrefix "--with-headers=" flag then "--with-headers=${headers}/include" else flag
+        ) (old.configureFlags or [ ]);
+        buildInputs = [ headers ] ++ builtins.filter (
+          input: !(input ? pname && input.pname == "linux-headers")
+        ) (old.buildInputs or [ ]);
+      }
+      # nixpkgs moved this variable into `env` in 2023; older trees have it
+      # at the top level.
+      // (
+        if old ? env && old.env ? linuxHeaders then
+          { env = old.env // { linuxHeaders = "${headers}"; }; }
+        else
+          { linuxHeaders = "${headers}"; }
+      )
+    );
+
+  orNull = pkg: if pkg == null then null else retarget pkg;
+in
+{
+  glibc = retarget prev.glibc;
+  glibcLocales = orNull (prev.glibcLocales or null);
+  glibcLocalesUtf8 = orNull (prev.glibcLocalesUtf8 or null);
+  glibcInfo = orNull (prev.glibcInfo or null);
+}

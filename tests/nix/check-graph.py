@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Checks the derivation graphs reported by tests/nix/graph.nix.
+
+    check-graph.py STRATEGY REPORT_JSON
+
+Prints one "ok   ..." or "FAIL ..." line per check. For every set and package:
+- "bootstrap": every glibc derivation in the closure other than the bootstrap
+  tools' stage0 glibc is the target version; every linux-headers derivation
+  is the target kernel; the glibc is configured with --enable-kernel=<kernel>.0
+  and carries exactly the patches of overlays/glibc/<version>/ (so none of
+  nixpkgs' patches for its newer glibc); the bootstrap tarball is not
+  nixpkgs' current one.
+- "leaf": the package's compiler links against the target glibc, GCC's
+  runtime was rebuilt against it, the package differs from nixpkgs' own
+  build (bash is forwarded from the bootstrap there), and its closure holds
+  a glibc of the target version configured for the target kernel and the
+  target's linux-headers.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+strategy, report = sys.argv[1], json.loads(sys.argv[2])
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_closure_cache = {}
+
+
+def closure(drv):
+    if drv not in _closure_cache:
+        out = subprocess.run(["nix-store", "-qR", drv], check=True, capture_output=True, text=True).stdout
+        _closure_cache[drv] = out.split()
+    return _closure_cache[drv]
+
+
+def show(drvs):
+    out = subprocess.run(["nix", "show-derivation", *drvs], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def name_of(path):
+    return re.sub(r"^/nix/store/[a-z0-9]{32}-", "", path)[: -len(".drv")]
+
+
+GLIBC = re.compile(r"^glibc(-nolibgcc)?-(\d+\.\d+)(-\d+)?$")
+HEADERS = re.compile(r"^linux-headers-(\d+\.\d+)(\.\d+)?$")
+
+
+def check(label, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + label + ("" if condition else ": " + detail))
+
+
+for entry in report:
+    version, kernel, set_name = entry["glibc"], entry["kernel"], entry["set"]
+    patch_dir = os.path.join(root, "overlays", "glibc", version)
+    wanted_patches = sorted(p for p in os.listdir(patch_dir) if p.endswith(".patch"))
+    check(f"graph/{strategy}/{set_name}: stdenv.cc.libc.version", entry["libcVersion"] == version, entry["libcVersion"])
+    for pkg in entry["packages"]:
+        label = f"graph/{strategy}/{set_name}/{pkg['name']}"
+        drvs = closure(pkg["drv"])
+        names = {d: name_of(d) for d in drvs if d.endswith(".drv")}
+        glibcs = {d: GLIBC.match(n) for d, n in names.items() if GLIBC.match(n)}
+        headers = {d: HEADERS.match(n) for d, n in names.items() if HEADERS.match(n)}
+        target_glibcs = [d for d, m in glibcs.items() if m.group(2) == version]
+        target_headers = [d for d, m in headers.items() if m.group(1) == kernel]
+        check(f"{label}: compiler's libc is {version}", pkg["libcVersion"] == version, pkg["libcVersion"])
+        check(f"{label}: a glibc {version} is in the graph", len(target_glibcs) >= 1, str(sorted(names[d] for d in glibcs)))
+        check(f"{label}: linux-headers {kernel} are in the graph", len(target_headers) >= 1, str(sorted(names[d] for d in headers)))
+        if strategy == "bootstrap":
+            other = sorted(names[d] for d, m in glibcs.items() if m.group(2) != version)
+            check(f"{label}: every glibc after stage0 is {version}", not other, str(other))
+            other_h = sorted(names[d] for d, m in headers.items() if m.group(1) != kernel)
+            check(f"{label}: every linux-headers is {kernel}", not other_h, str(other_h))
+            tarballs = [d for d, n in names.items() if n == "bootstrap-tools.tar.xz"]
+            urls = [v["env"].get("url", "") for v in show(tarballs).values()] if tarballs else []
+            check(f"{label}: bootstrap tarball predates glibc {version}", any("/stdenv-linux/x86_64/c5aabb0d" in u for u in urls), str(urls))
+        else:
+            check(f"{label}: GCC runtime rebuilt against {version}", pkg["runtimeLibcVersion"] == version, str(pkg["runtimeLibcVersion"]))
+            if pkg["name"] == "bash":
+                check(f"{label}: not nixpkgs' bootstrap-forwarded bash", pkg["drv"] != entry["nixpkgsBash"], pkg["drv"])
+        for drv, info in show(target_glibcs).items():
+            env = info["env"]
+            flags = env.get("configureFlags", "").split()
+            kernels = [f for f in flags if f.startswith("--enable-kernel=")]
+            check(f"{label}: {name_of(drv)} has --enable-kernel={kernel}.0", kernels == [f"--enable-kernel={kernel}.0"], str(kernels))
+            if name_of(drv).startswith("glibc-"):
+                applied = sorted(re.sub(r"^/nix/store/[a-z0-9]{32}-", "", p) for p in env.get("patches", "").split())
+                check(f"{label}: {name_of(drv)} carries exactly overlays/glibc/{version}", applied == wanted_patches,
+                      f"applied {applied}, expected {wanted_patches}")
+                headers_flag = [f for f in flags if f.startswith("--with-headers=")]
+                check(f"{label}: {name_of(drv)} built with linux-headers {kernel}",
+                      len(headers_flag) == 1 and headers_flag[0].endswith(f"-linux-headers-{kernel}/include"), str(headers_flag))

@@ -1,0 +1,52 @@
+# What tests/nix/run.sh checks in the derivation graphs of compat sets built
+# from a real nixpkgs tree.
+#
+#   nix-instantiate --eval --strict --json tests/nix/graph.nix --arg nixpkgs <tree> --argstr strategy bootstrap
+#
+# For each set and package: the .drv path (its closure is walked by run.sh),
+# the glibc version the package's compiler links against, and for "leaf" the
+# glibc that GCC's runtime libraries were rebuilt against.
+{
+  nixpkgs,
+  strategy ? "bootstrap",
+  system ? "x86_64-linux",
+  packages ? [
+    "bash"
+    "coreutils"
+    "openssl"
+  ],
+}:
+let
+  compat = import ../../lib { inherit nixpkgs; };
+  one =
+    set: version:
+    let
+      pkgs = compat.mkCompatPkgs {
+        inherit system strategy;
+        glibc = version;
+      };
+    in
+    {
+      inherit set;
+      glibc = version;
+      kernel = pkgs.compatTarget.kernel;
+      libcVersion = pkgs.stdenv.cc.libc.version;
+      packages = map (name: {
+        inherit name;
+        drv = pkgs.${name}.drvPath;
+        libcVersion = pkgs.${name}.stdenv.cc.libc.version;
+        runtimeLibcVersion =
+          if strategy == "leaf" then pkgs.${name}.stdenv.cc.cc.stdenv.cc.libc.version else null;
+      }) packages;
+    }
+    // (
+      if strategy == "leaf" then
+        {
+          # Leaf keeps nixpkgs' own bootstrap: its final bash must differ.
+          nixpkgsBash = (import nixpkgs { localSystem = { inherit system; }; overlays = [ ]; config = { }; }).bash.drvPath;
+        }
+      else
+        { }
+    );
+in
+map (version: one (compat.setName version) version) compat.glibcVersions

@@ -1,0 +1,218 @@
+# Unit tests of the pure parts of lib/ (no nixpkgs needed).
+#
+#   nix-instantiate --eval --strict --json tests/nix/lib-tests.nix
+#
+# Evaluates to a list of { name, ok, got, expected }. `throws` tests pass
+# when evaluating the expression fails (throw/assert); the messages of those
+# failures are checked by tests/nix/run.sh, which can read stderr.
+let
+  compat = import ../../lib { };
+  fixtures = import ../../lib { profilesDir = ./fixtures/profiles-good; };
+  bad = import ../../lib/readProfiles.nix ./fixtures/profiles-bad;
+  throws = expr: !(builtins.tryEval (builtins.deepSeq expr expr)).success;
+
+  cases = {
+    glibcVersionsSorted = {
+      expr = compat.glibcVersions;
+      expected = [ "2.28" "2.31" "2.35" ];
+    };
+    setNames = {
+      expr = compat.setNames;
+      expected = [ "glibc228" "glibc231" "glibc235" ];
+    };
+    setNameOf = {
+      expr = compat.setName "2.35";
+      expected = "glibc235";
+    };
+    checkGlibcAccepts = {
+      expr = compat.checkGlibc "2.28";
+      expected = "2.28";
+    };
+    checkGlibcRejectsUnknown = {
+      expr = throws (compat.checkGlibc "2.17");
+      expected = true;
+    };
+    checkGlibcRejectsNumber = {
+      expr = throws (compat.checkGlibc 2.31);
+      expected = true;
+    };
+    checkKernelRejectsUnknown = {
+      expr = throws (compat.checkKernel "3.10");
+      expected = true;
+    };
+    everyGlibcPairsWithSupportedKernel = {
+      expr = builtins.all (v: compat.supported.kernel ? ${compat.supported.glibc.${v}.kernel}) compat.glibcVersions;
+      expected = true;
+    };
+    everyGlibcHasPatches = {
+      expr = map (
+        v: builtins.length (builtins.attrNames (builtins.readDir compat.supported.glibc.${v}.patchDir)) > 0
+      ) compat.glibcVersions;
+      expected = [ true true true ];
+    };
+    realProfileDebian11 = {
+      expr = {
+        inherit (compat.profiles."debian-11") glibc kernel;
+      };
+      expected = {
+        glibc = "2.31";
+        kernel = "5.10";
+      };
+    };
+    profilesSkipSubdirsAndOtherFiles = {
+      expr = builtins.attrNames fixtures.profiles;
+      expected = [ "alpha-1" "beta-2" "gamma-3" ];
+    };
+    badProfileFailsAlone = {
+      expr = bad.fine.kernel;
+      expected = "5.10";
+    };
+    badProfileWrongName = {
+      expr = throws bad.wrong-name;
+      expected = true;
+    };
+    badProfileMissingField = {
+      expr = throws bad.no-kernel;
+      expected = true;
+    };
+    missingProfilesDir = {
+      expr = import ../../lib/readProfiles.nix ./fixtures/does-not-exist;
+      expected = { };
+    };
+    resolveByGlibcDefaultsKernel = {
+      expr = builtins.removeAttrs (compat.resolveTarget { glibc = "2.35"; }) [ "profile" ];
+      expected = {
+        glibc = "2.35";
+        kernel = "5.15";
+        set = "glibc235";
+      };
+    };
+    resolveByProfile = {
+      expr = compat.resolveTarget { profile = "debian-11"; };
+      expected = {
+        glibc = "2.31";
+        kernel = "5.10";
+        set = "glibc231";
+        profile = "debian-11";
+      };
+    };
+    resolveExplicitKernelWins = {
+      expr = (compat.resolveTarget {
+        profile = "debian-11";
+        kernel = "5.4";
+      }).kernel;
+      expected = "5.4";
+    };
+    resolveMatchesFirstProfileByName = {
+      expr = (fixtures.resolveTarget { glibc = "2.28"; }).profile;
+      expected = "alpha-1";
+    };
+    resolveNoMatchingProfile = {
+      expr = (fixtures.resolveTarget { glibc = "2.35"; }).profile;
+      expected = null;
+    };
+    resolveUnknownProfile = {
+      expr = throws (compat.resolveTarget { profile = "no-such-os"; });
+      expected = true;
+    };
+    resolveProfileWithUnsupportedGlibc = {
+      expr = throws (fixtures.resolveTarget { profile = "gamma-3"; });
+      expected = true;
+    };
+    resolveNothingAsked = {
+      expr = throws (compat.resolveTarget { });
+      expected = true;
+    };
+    bootstrapFilesNixpkgs = {
+      expr = compat.bootstrapFilesFor {
+        system = "x86_64-linux";
+        glibc = "2.31";
+        bootstrapFiles = "nixpkgs";
+      };
+      expected = null;
+    };
+    bootstrapFilesExplicit = {
+      expr = compat.bootstrapFilesFor {
+        system = "x86_64-linux";
+        glibc = "2.31";
+        bootstrapFiles = {
+          bootstrapTools = "t";
+          busybox = "b";
+        };
+      };
+      expected = {
+        bootstrapTools = "t";
+        busybox = "b";
+      };
+    };
+    bootstrapFilesAutoOldGlibc = {
+      expr =
+        (compat.bootstrapFilesFor {
+          system = "x86_64-linux";
+          glibc = "2.28";
+          bootstrapFiles = null;
+        }) != null;
+      expected = true;
+    };
+    bootstrapFilesAutoNewGlibc = {
+      expr = compat.bootstrapFilesFor {
+        system = "x86_64-linux";
+        glibc = "2.39";
+        bootstrapFiles = null;
+      };
+      expected = null;
+    };
+    bootstrapFilesUnknownSystem = {
+      expr = throws (compat.bootstrapFilesFor {
+        system = "riscv64-linux";
+        glibc = "2.31";
+        bootstrapFiles = null;
+      });
+      expected = true;
+    };
+    bootstrapFilesMalformed = {
+      expr = throws (compat.bootstrapFilesFor {
+        system = "x86_64-linux";
+        glibc = "2.31";
+        bootstrapFiles = { busybox = "b"; };
+      });
+      expected = true;
+    };
+    mkCompatPkgsNeedsNixpkgs = {
+      expr = throws (compat.mkCompatPkgs {
+        system = "x86_64-linux";
+        glibc = "2.31";
+      });
+      expected = true;
+    };
+    libAttributes = {
+      expr = builtins.all (n: compat ? ${n}) [
+        "profiles"
+        "mkCompatPkgs"
+        "mkCompatStdenv"
+        "compatSets"
+        "resolveTarget"
+        "overlays"
+        "supported"
+      ];
+      expected = true;
+    };
+    overlayNames = {
+      expr = builtins.attrNames compat.overlays;
+      expected = [ "fixups" "glibc" "linuxHeaders" ];
+    };
+  };
+in
+map (
+  name:
+  let
+    case = cases.${name};
+    result = builtins.tryEval (builtins.deepSeq case.expr case.expr);
+    got = if result.success then result.value else "<evaluation failed>";
+  in
+  {
+    inherit name got;
+    inherit (case) expected;
+    ok = result.success && got == case.expected;
+  }
+) (builtins.attrNames cases)

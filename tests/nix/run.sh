@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Tests of compat's Nix side. Prints "N passed, N failed" and exits non-zero
+# on any failure.
+#
+#   tests/nix/run.sh
+#
+# 1. Pure lib tests (tests/nix/lib-tests.nix) and the error messages of bad
+#    input (unknown glibc/kernel/profile, broken profile files).
+# 2. With COMPAT_NIXPKGS (a nixpkgs-derived tree, e.g. auxolotl/core): the
+#    flake's outputs evaluated against that tree, and the derivation graphs of
+#    bash, coreutils and openssl in every set, for both strategies. Skipped,
+#    with a message, when COMPAT_NIXPKGS is unset.
+# 3. The glibc patches against real glibc sources (tests/nix/glibc-patches.sh),
+#    when it exists.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export NIX_CONFIG=$'sandbox = false\nsubstituters =\nexperimental-features = nix-command flakes'
+export NIX_PATH=
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# --- 1. pure lib tests -------------------------------------------------------
+if out=$(nix-instantiate --eval --strict --json tests/nix/lib-tests.nix 2>&1); then
+  while IFS=$'\t' read -r ok name detail; do
+    if [ "$ok" = true ]; then pass "lib: $name"; else fail "lib: $name: $detail"; fi
+  done < <(python3 -c '
+import json, sys
+for r in json.loads(sys.argv[1]):
+    print("true" if r["ok"] else "false", r["name"], "got %s, expected %s" % (json.dumps(r["got"]), json.dumps(r["expected"])), sep="\t")
+' "$out")
+else
+  fail "lib: tests/nix/lib-tests.nix does not evaluate: $out"
+fi
+
+# expect_error NAME EXPR SUBSTRING...: EXPR must fail, its message holding each SUBSTRING.
+expect_error() {
+  local name=$1 expr=$2 msg
+  shift 2
+  if msg=$(nix-instantiate --eval --strict -E "$expr" 2>&1); then
+    fail "error: $name: evaluated instead of failing: $msg"
+    return
+  fi
+  for want in "$@"; do
+    if ! grep -qF -- "$want" <<<"$msg"; then
+      fail "error: $name: message lacks '$want': $msg"
+      return
+    fi
+  done
+  pass "error: $name"
+}
+lib='import ./lib { }'
+expect_error "unknown glibc lists supported ones" "($lib).resolveTarget { glibc = \"2.17\"; }" \
+  'unsupported glibc version "2.17"' 'supported: 2.28, 2.31, 2.35'
+expect_error "glibc given as a number" "($lib).resolveTarget { glibc = 2.31; }" \
+  'unsupported glibc version of type float' 'supported: 2.28, 2.31, 2.35'
+expect_error "unknown kernel lists supported ones" "($lib).resolveTarget { glibc = \"2.31\"; kernel = \"3.10\"; }" \
+  'unsupported kernel version "3.10"' 'supported: 4.18, 4.19, 5.4, 5.10, 5.15'
+expect_error "unknown profile lists known ones" "($lib).resolveTarget { profile = \"solaris-2\"; }" \
+  'unknown profile "solaris-2"' 'known profiles:' 'debian-11'
+expect_error "no target asked for" "($lib).resolveTarget { }" 'say which target'
+expect_error "profile with wrong name" "(import ./lib/readProfiles.nix ./tests/nix/fixtures/profiles-bad).wrong-name" \
+  'wrong-name.json' 'differs from the file name'
+expect_error "profile without kernel" "(import ./lib/readProfiles.nix ./tests/nix/fixtures/profiles-bad).no-kernel" \
+  'no-kernel.json' 'missing or non-string field(s): kernel'
+expect_error "unknown strategy" "(import ./lib { nixpkgs = /nonexistent; }).mkCompatPkgs { system = \"x86_64-linux\"; glibc = \"2.31\"; strategy = \"fast\"; }" \
+  'unknown strategy "fast"' 'bootstrap, leaf'
+expect_error "no bootstrap files for the system" "($lib).bootstrapFilesFor { system = \"riscv64-linux\"; glibc = \"2.31\"; bootstrapFiles = null; }" \
+  'no bootstrap files with a glibc older than 2.31' 'riscv64-linux'
+
+# --- 2. against a real nixpkgs tree -------------------------------------------
+if [ -z "${COMPAT_NIXPKGS:-}" ]; then
+  echo "SKIP nixpkgs evaluation tests: COMPAT_NIXPKGS is unset (point it at a nixpkgs-derived tree, e.g. a checkout of github:auxolotl/core)"
+else
+  tree=$COMPAT_NIXPKGS
+  # The flake's outputs function, called with the tree as its nixpkgs input.
+  flake="(import ./flake.nix).outputs { self = { outPath = ./.; }; nixpkgs = { outPath = \"$tree\"; }; }"
+  if out=$(nix-instantiate --eval --strict --json -E "let f = $flake; s = f.legacyPackages.x86_64-linux.compat; in {
+        sets = builtins.attrNames s;
+        checks = builtins.attrNames f.checks.x86_64-linux;
+        overlays = builtins.attrNames f.overlays;
+        lib = f.lib ? mkCompatStdenv && f.lib ? mkCompatPkgs && f.lib ? profiles;
+        app = f.apps.x86_64-linux.default.type;
+        helper = f.packages.x86_64-linux.default.pname;
+        stdenvLibc = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
+        stdenvPkgs = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; profile = \"debian-11\"; }).compatPkgs.compatTarget.set;
+      }" 2>&1); then
+    python3 - "$out" <<'PY' && pass "flake: outputs" || fail "flake: outputs: $out"
+import json, sys
+o = json.loads(sys.argv[1])
+for s in ["glibc228", "glibc231", "glibc235", "debian-11"]:
+    assert s in o["sets"], s
+for c in ["lib-tests", "glibc228-scan", "glibc231-scan", "glibc235-scan"]:
+    assert c in o["checks"], c
+assert o["overlays"] == ["glibc228", "glibc231", "glibc235"], o["overlays"]
+assert o["lib"] and o["app"] == "app" and o["helper"] == "compat"
+assert o["stdenvLibc"] == "2.31", o["stdenvLibc"]
+assert o["stdenvPkgs"] == "glibc231", o["stdenvPkgs"]
+PY
+  else
+    fail "flake: outputs do not evaluate: $out"
+  fi
+
+  for strategy in bootstrap leaf; do
+    start=$(date +%s)
+    # --read-write-mode: write the .drv files, so their closures can be queried.
+    if ! report=$(nix-instantiate --eval --strict --json --read-write-mode tests/nix/graph.nix --arg nixpkgs "$tree" --argstr strategy "$strategy" \
+      --arg packages '[ "bash" "coreutils" "openssl" "xz" ]' 2>&1); then
+      fail "graph/$strategy: does not evaluate: $report"
+      continue
+    fi
+    checked=$(python3 tests/nix/check-graph.py "$strategy" "$report" 2>&1)
+    status=$?
+    while IFS= read -r line; do
+      case "$line" in
+        ok*) pass "${line#ok   }" ;;
+        FAIL*) fail "${line#FAIL }" ;;
+      esac
+    done <<<"$checked"
+    [ "$status" -eq 0 ] || fail "graph/$strategy: checker failed: $checked"
+    echo "     graph/$strategy: $(($(date +%s) - start)) s"
+  done
+fi
+
+# --- 3. glibc patches against real sources -------------------------------------
+if [ -x tests/nix/glibc-patches.sh ]; then
+  while IFS= read -r line; do
+    case "$line" in
+      ok*) pass "${line#ok   }" ;;
+      FAIL*) fail "${line#FAIL }" ;;
+      *) echo "$line" ;;
+    esac
+  done < <(tests/nix/glibc-patches.sh 2>&1)
+fi
+
+echo "nix: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
