@@ -11,6 +11,7 @@ packages=(
   busybox-static cpio     # the harness's initramfs
   patchelf                # compat bundle rewrites ELF through it
   dpkg-dev                # apt-get source: glibc patch checks
+  python3                 # tests/nix: reading evaluation reports
   xz-utils ca-certificates
   jq                      # tests/profiles/check-debian.sh reads the profiles
 )
