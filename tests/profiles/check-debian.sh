@@ -3,15 +3,18 @@
 #
 #   tests/profiles/check-debian.sh [PROFILES_DIR]
 #
-# For every Debian suite the machine's mirror serves, fetches libc6, libstdc++6
-# and libgcc-s1 (amd64) by package name with apt and reads the version nodes
-# their libraries define (readelf -V). Then, for each profiles/debian-*.json:
+# For every Debian suite the machine's mirror serves, fetches libc6,
+# libstdc++6, libgcc-s1, libcrypt1 and zlib1g (amd64) by package name with apt
+# and reads the version nodes their libraries define (readelf -V). Then, for
+# each profiles/debian-*.json:
 #   glibc    == upstream version of the suite's libc6, and libc.so.6's newest
 #               GLIBC_ node is not newer than it
 #   GLIBCXX  == newest GLIBCXX_ node of libstdc++.so.6
 #   CXXABI   == newest CXXABI_ node of libstdc++.so.6
 #   GCC      == newest GCC_ node of libgcc_s.so.1
 #   kernel   == major.minor of the kernel linux-image-amd64 depends on
+#   systemLibs: each x86_64 soname is shipped by one of those packages, and
+#               an Essential or Priority: required package depends on it
 # And for every other profile whose sources.libstdcxx names "gcc N", where a
 # checked suite ships libstdc++6 from that same gcc major: its three
 # libstdc++/libgcc levels equal that suite's (e.g. ubuntu-22.04 vs bookworm).
@@ -30,7 +33,7 @@ done
 profiles=${1:-profiles}
 cache=${COMPAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compat}/debian-suites
 suites=(buster:debian-10 bullseye:debian-11 bookworm:debian-12 trixie:debian-13)
-packages=(libc6 libstdc++6 libgcc-s1)
+packages=(libc6 libstdc++6 libgcc-s1 libcrypt1 zlib1g)
 
 passed=0
 failed=0
@@ -69,27 +72,51 @@ apt_opts() {
 fetch() {
   local suite=$1 dir="$cache/$1" uri
   local -a opts
-  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs" "$dir/root"
+  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs"
   read -r -d '' -a opts < <(apt_opts "$dir/apt") || true
   if [ ! -s "$dir/apt/updated" ]; then
     uri=$(mirror_uri) || { echo "check-debian.sh: no Debian mirror URI found in /etc/apt" >&2; return 2; }
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" >"$dir/apt/sources.list"
     touch "$dir/apt/status"
     if ! apt-get "${opts[@]}" -qq update >"$dir/apt/update.log" 2>&1 || grep -q '^E:' "$dir/apt/update.log"; then
-      return 3
+      grep -q 'does not have a Release file' "$dir/apt/update.log" && return 3
+      return 1
     fi
     date >"$dir/apt/updated"
   fi
-  (
-    cd "$dir/debs"
-    for p in "${packages[@]}"; do
-      ls "${p}"_*_amd64.deb >/dev/null 2>&1 || apt-get "${opts[@]}" -qq download "$p:amd64"
-      deb=$(ls "${p}"_*_amd64.deb | head -n 1)
-      [ -e "$dir/root/.$p" ] || { dpkg-deb -x "$deb" "$dir/root" && touch "$dir/root/.$p"; }
-    done
-  )
-  apt-cache "${opts[@]}" depends linux-image-amd64 |
-    awk '/Depends: linux-image-[0-9]/ {sub("linux-image-", "", $2); print $2; exit}' >"$dir/kernel"
+  # (Runs in a `||` context, where set -e is off: every step checks itself.)
+  local p deb
+  for p in "${packages[@]}"; do
+    deb=$(ls "$dir/debs/${p}"_*_amd64.deb 2>/dev/null | head -n 1)
+    if [ -z "$deb" ]; then
+      (cd "$dir/debs" && apt-get "${opts[@]}" -qq download "$p:amd64") || return 1
+      deb=$(ls "$dir/debs/${p}"_*_amd64.deb 2>/dev/null | head -n 1)
+      [ -n "$deb" ] || return 1
+    fi
+    if [ ! -e "$dir/unpacked/$p/.unpacked" ]; then
+      mkdir -p "$dir/unpacked/$p" && dpkg-deb -x "$deb" "$dir/unpacked/$p" && touch "$dir/unpacked/$p/.unpacked" || return 1
+    fi
+  done
+  # Which Essential or Priority: required packages depend on each fetched one
+  # (those are on every installation, so their dependencies are too).
+  if [ ! -s "$dir/base-dependents" ]; then
+    apt-cache "${opts[@]}" dumpavail | awk -v wanted="${packages[*]}" '
+      BEGIN { RS = ""; FS = "\n"; n = split(wanted, w, " ") }
+      { pkg = ""; base = 0; deps = ""
+        for (i = 1; i <= NF; i++) {
+          if ($i ~ /^Package: /) pkg = substr($i, 10)
+          if ($i ~ /^Priority: required$/ || $i ~ /^Essential: yes$/) base = 1
+          if ($i ~ /^(Pre-)?Depends: /) deps = deps ", " substr($i, index($i, ":") + 2)
+        }
+        if (!base) next
+        gsub(/\([^)]*\)/, "", deps); gsub(/[ |]+/, ",", deps); gsub(/:[a-z0-9]+/, "", deps)
+        for (k = 1; k <= n; k++) if (index(deps ",", "," w[k] ",")) print w[k], pkg }' |
+      sort -u >"$dir/base-dependents"
+  fi
+  if [ ! -s "$dir/kernel" ]; then
+    apt-cache "${opts[@]}" depends linux-image-amd64 |
+      awk '/Depends: linux-image-[0-9]/ {sub("linux-image-", "", $2); print $2; exit}' >"$dir/kernel"
+  fi
 }
 
 # Version nodes a shared library defines (its .gnu.version_d), family FAMILY.
@@ -100,7 +127,7 @@ defined_nodes() {
     grep -E "^$2_[0-9][0-9.]*\$" | sed "s/^$2_//"
 }
 newest() { defined_nodes "$1" "$2" | sort -V | tail -n 1; }
-find_lib() { find "$1" -name "$2" \( -type f -o -type l \) | head -n 1; }
+find_lib() { find "$1" -name "$2" \( -type f -o -type l \) 2>/dev/null | head -n 1 || true; }
 
 declare -A suite_levels # gcc major -> "GLIBCXX CXXABI GCC suite"
 
@@ -121,10 +148,10 @@ for entry in "${suites[@]}"; do
     fail "$name: could not fetch ${packages[*]} from suite $suite"
     continue
   fi
-  root="$cache/$suite/root"
-  libc=$(find_lib "$root" libc.so.6)
-  libstdcxx=$(find_lib "$root" 'libstdc++.so.6')
-  libgcc=$(find_lib "$root" libgcc_s.so.1)
+  root="$cache/$suite/unpacked"
+  libc=$(find_lib "$root/libc6" libc.so.6)
+  libstdcxx=$(find_lib "$root/libstdc++6" 'libstdc++.so.6')
+  libgcc=$(find_lib "$root/libgcc-s1" libgcc_s.so.1)
   for lib in "$libc" "$libstdcxx" "$libgcc"; do
     [ -n "$lib" ] || { fail "$name: a library is missing from the $suite packages"; continue 2; }
   done
@@ -149,6 +176,25 @@ for entry in "${suites[@]}"; do
   kernel=$(sed -E 's/^([0-9]+\.[0-9]+).*/\1/' "$cache/$suite/kernel")
   check "$name kernel (linux-image-amd64)" "$(jq -r .kernel "$file")" "$kernel"
   suite_levels[$gcc_major]="$glibcxx $cxxabi $gcc $suite"
+
+  # systemLibs: each x86_64 soname is in one of the fetched packages, and an
+  # Essential or Priority: required package depends on that package.
+  while read -r soname; do
+    case "$soname" in *aarch64*) continue ;; esac
+    found=$(find_lib "$root" "$soname")
+    if [ -z "$found" ]; then
+      fail "$name systemLibs: $soname is in none of ${packages[*]} of $suite"
+      continue
+    fi
+    pkg=${found#"$root/"}
+    pkg=${pkg%%/*}
+    dependents=$(awk -v p="$pkg" '$1 == p {print $2}' "$cache/$suite/base-dependents" | head -n 3 | tr '\n' ' ')
+    if [ -n "$dependents" ]; then
+      pass "$name systemLibs: $soname from $pkg, needed by base packages ${dependents% }"
+    else
+      fail "$name systemLibs: $soname comes from $pkg, which no Essential/required package depends on"
+    fi
+  done < <(jq -r '.systemLibs[]' "$file")
 done
 
 # Other profiles whose libstdc++ comes from a gcc major a checked suite ships.
