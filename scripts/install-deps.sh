@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   gcc g++ make            # fixtures compiled at test time
   binutils                # readelf/objdump: peers in benchmarks, and test oracles
+  gcc-aarch64-linux-gnu   # aarch64 fixtures for the syscall analysis (and its arm64 UAPI headers)
   nix-bin                 # Nix lib tests and evaluation tests
   qemu-system-x86         # the real-kernel harness (compat verify)
   busybox-static cpio     # the harness's initramfs

@@ -1,11 +1,87 @@
 //! `compat fixups`: Emit the Nix overlay of per-package fixups for a target.
 
-use anyhow::{bail, Result};
+use std::{fs, path::PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::target::TargetArgs;
+use crate::{
+    exit,
+    fixups::{overlay, RuleSet},
+    profile::Profile,
+};
 
 /// Emit the Nix overlay of per-package fixups for a target.
+///
+/// The rules (profiles/fixups/rules.json, built in) say which packages need
+/// a change on old glibc / kernel targets, and why. The overlay is a plain
+/// `final: prev: { ... }` for `import nixpkgs { overlays = [ ... ]; }`.
+///
+/// Examples:
+///   compat fixups --profile debian-10 > overlays/fixups/debian-10.nix
+///   compat fixups --glibc 2.28 --kernel 4.19 --json     # the rules that fire, as data
+///   compat fixups --write-all overlays/fixups           # regenerate every checked-in overlay
+///   compat fixups --write-all overlays/fixups --check   # exit 1 when one is stale
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Rule file to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Print the rules that fire for the target as JSON instead of the overlay.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the overlay of every built-in profile, and default.nix, into DIR.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["profile", "glibc", "kernel", "json"])]
+    pub write_all: Option<PathBuf>,
+    /// With --write-all: write nothing, exit 1 when a file in DIR differs from what would be written.
+    #[arg(long, requires = "write_all")]
+    pub check: bool,
+}
 
-pub fn run(_args: Args) -> Result<u8> {
-    bail!("compat fixups is not implemented yet")
+pub fn run(args: Args) -> Result<u8> {
+    let rules = match &args.rules {
+        Some(path) => RuleSet::from_path(path)?,
+        None => RuleSet::builtin()?,
+    };
+    if let Some(dir) = &args.write_all {
+        return write_all(dir, &rules, args.check);
+    }
+    let profile = args.target.resolve()?;
+    let firing = rules.for_profile(&profile);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&firing)?);
+    } else {
+        print!("{}", overlay::render(&profile, &firing));
+    }
+    Ok(exit::OK)
+}
+
+fn write_all(dir: &std::path::Path, rules: &RuleSet, check: bool) -> Result<u8> {
+    let profiles = Profile::builtin()?;
+    if profiles.is_empty() {
+        bail!("no built-in profiles to generate overlays for");
+    }
+    let mut stale = Vec::new();
+    for (name, text) in overlay::render_all(&profiles, rules) {
+        let path = dir.join(&name);
+        if check {
+            let current = fs::read_to_string(&path).unwrap_or_default();
+            if current != text {
+                stale.push(path.display().to_string());
+            }
+        } else {
+            fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
+            fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+    }
+    if stale.is_empty() {
+        Ok(exit::OK)
+    } else {
+        for path in &stale {
+            eprintln!("stale: {path} (regenerate with `compat fixups --write-all {}`)", dir.display());
+        }
+        Ok(exit::FOUND)
+    }
 }

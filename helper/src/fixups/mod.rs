@@ -1,1 +1,17 @@
 //! Per-package fixup rules for a target, and the Nix overlay made from them.
+//!
+//! The rules are data (`profiles/fixups/rules.json`, embedded at build time):
+//! a package attribute, a condition on the target's glibc and kernel (and
+//! arch), actions, a reason and a reference. [`RuleSet::for_profile`] picks
+//! the rules that fire for a target; [`overlay::render`] turns them into a
+//! `final: prev: { ... }` overlay; `compat plan` matches them against the
+//! packages of a build closure.
+
+pub mod condition;
+pub mod overlay;
+pub mod rule;
+pub mod ruleset;
+
+pub use condition::Condition;
+pub use rule::{Action, Evidence, Rule};
+pub use ruleset::RuleSet;

@@ -1,1 +1,3 @@
 //! Lossless rewriting of old nixpkgs expressions for current nixpkgs.
+
+pub mod syntax;

@@ -1,0 +1,220 @@
+//! What the syscall analysis needs from one ELF image: its executable bytes,
+//! its function symbols, where its calls to libc's `syscall()` land, the
+//! libc functions it imports, and whether it is static or the C library.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{bail, Context, Result};
+use object::{
+    elf,
+    read::elf::{ElfFile64, FileHeader, ProgramHeader},
+    Endianness, Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionFlags, SymbolKind,
+};
+
+use super::tables::Arch;
+
+/// Executable bytes at a virtual address.
+pub struct Region<'data> {
+    pub addr: u64,
+    pub bytes: &'data [u8],
+}
+
+impl Region<'_> {
+    pub fn end(&self) -> u64 {
+        self.addr + self.bytes.len() as u64
+    }
+
+    pub fn contains(&self, addr: u64) -> bool {
+        addr >= self.addr && addr < self.end()
+    }
+}
+
+/// One ELF image, parsed as far as the syscall analysis needs.
+pub struct Image<'data> {
+    pub file: ElfFile64<'data, Endianness>,
+    pub arch: Arch,
+    pub regions: Vec<Region<'data>>,
+    /// No program interpreter and no needed libraries: libc is linked in.
+    pub is_static: bool,
+    /// The file is the C library itself (libc.so.6, ld.so, musl's libc.so).
+    pub is_libc: bool,
+}
+
+impl<'data> Image<'data> {
+    /// Parses `data`; `Ok(None)` for ELF files of other classes or machines.
+    pub fn parse(data: &'data [u8]) -> Result<Option<Image<'data>>> {
+        if data.get(..4) != Some(&elf::ELFMAG[..]) {
+            bail!("not an ELF file");
+        }
+        if data.get(4) != Some(&elf::ELFCLASS64.0) {
+            return Ok(None);
+        }
+        let file = ElfFile64::<Endianness>::parse(data).context("malformed ELF")?;
+        let arch = match file.elf_header().e_machine(file.endian()) {
+            elf::EM_X86_64 => Arch::X86_64,
+            elf::EM_AARCH64 => Arch::Aarch64,
+            _ => return Ok(None),
+        };
+        let endian = file.endian();
+        let mut regions = Vec::new();
+        for section in file.sections() {
+            if let SectionFlags::Elf { sh_flags, .. } = section.flags() {
+                if sh_flags.contains(elf::SHF_EXECINSTR) && section.kind() != object::SectionKind::UninitializedData {
+                    if let Ok(bytes) = section.data() {
+                        regions.push(Region { addr: section.address(), bytes });
+                    }
+                }
+            }
+        }
+        let headers = file.elf_program_headers();
+        if regions.is_empty() {
+            // No section headers (stripped hard): the executable segments.
+            for ph in headers {
+                if ph.p_type(endian) == elf::PT_LOAD && ph.p_flags(endian).contains(elf::PF_X) {
+                    if let Ok(bytes) = ph.data(endian, data) {
+                        regions.push(Region { addr: ph.p_vaddr(endian), bytes });
+                    }
+                }
+            }
+        }
+        let has_interp = headers.iter().any(|ph| ph.p_type(endian) == elf::PT_INTERP);
+        let dynamic = dynamic_strings(&file);
+        let is_exec = file.elf_header().e_type(endian) == elf::ET_EXEC || !has_interp && dynamic.soname.is_none();
+        let is_static = !has_interp && dynamic.needed == 0 && is_exec;
+        let is_libc = dynamic.soname.as_deref().is_some_and(|s| {
+            s.starts_with("libc.so")
+                || s.starts_with("ld-linux")
+                || s.starts_with("ld-musl")
+                || s.starts_with("libc.musl")
+        });
+        Ok(Some(Image { file, arch, regions, is_static, is_libc }))
+    }
+
+    /// Function symbols (the full symbol table, else the dynamic one).
+    pub fn functions(&self) -> Functions<'data> {
+        fn text<'data>(symbols: impl Iterator<Item = impl ObjectSymbol<'data>>) -> Vec<(u64, u64, &'data str)> {
+            symbols
+                .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined() && s.address() != 0)
+                .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?)))
+                .collect()
+        }
+        let mut list = text(self.file.symbols());
+        if list.is_empty() {
+            list = text(self.file.dynamic_symbols());
+        }
+        list.sort_unstable();
+        list.dedup();
+        Functions { list }
+    }
+
+    /// Names of undefined dynamic symbols (imports), without version.
+    pub fn imports(&self) -> HashSet<&'data str> {
+        self.file
+            .dynamic_symbols()
+            .filter(|s| s.is_undefined())
+            .filter_map(|s| s.name().ok())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+
+    /// Addresses a call to `name` lands on: its PLT stubs (or, linked in,
+    /// the function itself), and the GOT slots an indirect call loads.
+    pub fn call_targets(&self, name: &str, functions: &Functions) -> CallTargets {
+        let mut targets = CallTargets::default();
+        if self.is_static || self.is_libc {
+            targets.direct.extend(functions.list.iter().filter(|f| f.2 == name).map(|f| f.0));
+            return targets;
+        }
+        let slots = self.got_slots(name);
+        if slots.is_empty() {
+            return targets;
+        }
+        targets.direct = super::plt::stubs(self, &slots);
+        targets.slots = slots;
+        targets
+    }
+
+    /// The GOT slots the dynamic relocations fill with `name`'s address.
+    fn got_slots(&self, name: &str) -> HashSet<u64> {
+        let Some(relocations) = self.file.dynamic_relocations() else { return HashSet::new() };
+        let wanted: HashMap<usize, ()> = self
+            .file
+            .dynamic_symbols()
+            .filter(|s| s.name().is_ok_and(|n| n == name))
+            .map(|s| (s.index().0, ()))
+            .collect();
+        if wanted.is_empty() {
+            return HashSet::new();
+        }
+        relocations
+            .filter(|(_, r)| matches!(r.target(), RelocationTarget::Symbol(i) if wanted.contains_key(&i.0)))
+            .map(|(offset, _)| offset)
+            .collect()
+    }
+}
+
+/// Where calls to one function land.
+#[derive(Default, Debug)]
+pub struct CallTargets {
+    /// Addresses of the function or of its PLT stubs (`call rel32` / `bl`).
+    pub direct: HashSet<u64>,
+    /// GOT slots holding its address (`call [rip+slot]`, -fno-plt).
+    pub slots: HashSet<u64>,
+}
+
+impl CallTargets {
+    pub fn is_empty(&self) -> bool {
+        self.direct.is_empty() && self.slots.is_empty()
+    }
+}
+
+/// Function symbols sorted by address (aliases kept, one entry each).
+pub struct Functions<'data> {
+    list: Vec<(u64, u64, &'data str)>,
+}
+
+impl<'data> Functions<'data> {
+    /// The function holding `addr`: its start, size (0 when unknown) and
+    /// every name given to that start.
+    pub fn enclosing(&self, addr: u64) -> Option<(u64, u64, Vec<&'data str>)> {
+        let idx = self.list.partition_point(|f| f.0 <= addr);
+        let &(start, _, _) = self.list.get(idx.checked_sub(1)?)?;
+        let same: Vec<_> = self.list[..idx].iter().rev().take_while(|f| f.0 == start).collect();
+        let size = same.iter().map(|f| f.1).max().unwrap_or(0);
+        if size != 0 && addr >= start + size {
+            return None;
+        }
+        let mut names: Vec<&str> = same.iter().map(|f| f.2).collect();
+        names.reverse();
+        Some((start, size, names))
+    }
+}
+
+/// What the dynamic section says about the image.
+struct DynamicInfo {
+    soname: Option<String>,
+    needed: usize,
+}
+
+fn dynamic_strings(file: &ElfFile64<Endianness>) -> DynamicInfo {
+    let mut info = DynamicInfo { soname: None, needed: 0 };
+    let endian = file.endian();
+    if let Ok(table) = file.elf_dynamic_table() {
+        for entry in &table {
+            if entry.tag == elf::DT_NEEDED {
+                info.needed += 1;
+            } else if entry.tag == elf::DT_SONAME {
+                info.soname = table.string(entry).ok().map(|b| String::from_utf8_lossy(b).into_owned());
+            }
+        }
+    }
+    if file.elf_section_table().is_empty() {
+        // Without section headers, count DT_NEEDED through PT_DYNAMIC.
+        for ph in file.elf_program_headers() {
+            if let Ok(Some(entries)) = ph.dynamic(endian, file.data()) {
+                info.needed += entries.iter().filter(|e| e.d_tag.get(endian) == elf::DT_NEEDED).count();
+            }
+        }
+    }
+    info
+}

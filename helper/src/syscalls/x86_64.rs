@@ -1,0 +1,223 @@
+//! x86_64: find `syscall` instructions and calls to libc's `syscall()`, and
+//! the constant in `eax` (resp. `edi`) on the way in.
+//!
+//! Only the code around a candidate is decoded. Candidates are the bytes
+//! `0f 05` (and `e8`/`e9`/`ff 15`/`ff 25` aimed at `syscall()`, when the
+//! image has one). Each is decoded from the start of its enclosing function
+//! when the symbol table gives one; otherwise from several start offsets
+//! before it, and only a result on which every start that lands exactly on
+//! the candidate agrees is kept. A candidate that is not an instruction
+//! boundary is dropped. Walking back from the candidate, the last write to
+//! the register decides: `mov r32/r64, imm` and `xor r,r` give a constant;
+//! any other write, a call, jump or return, a branch target between the
+//! write and the call, or the start of the decoded range give "unknown":
+//! a number computed at run time is never guessed.
+
+use std::collections::HashSet;
+
+use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess, Register};
+
+use super::{
+    image::{CallTargets, Functions, Image, Region},
+    Site, Via,
+};
+
+/// Functions larger than this are decoded in windows, not whole.
+const MAX_FUNCTION: u64 = 256 * 1024;
+/// How far before a candidate the windows start.
+const WINDOWS: &[u64] = &[24, 40, 64, 96, 128];
+
+/// Every syscall site of the image.
+pub fn sites(image: &Image, functions: &Functions, syscall_fn: &CallTargets) -> Vec<Site> {
+    let mut decoder = Walker { functions, info: InstructionInfoFactory::new(), cache: None };
+    let mut out = Vec::new();
+    for region in &image.regions {
+        let mut candidates: Vec<(u64, Via)> = memchr::memmem::find_iter(region.bytes, b"\x0f\x05")
+            .map(|i| (region.addr + i as u64, Via::Instruction))
+            .collect();
+        if !syscall_fn.is_empty() {
+            candidates.extend(call_candidates(region, syscall_fn).map(|a| (a, Via::LibcSyscall)));
+            candidates.sort_unstable_by_key(|c| c.0);
+        }
+        for (addr, via) in candidates {
+            if let Some(value) = decoder.value_at(region, addr, via, syscall_fn) {
+                out.push(Site { addr, value, via });
+            }
+        }
+    }
+    out
+}
+
+/// Addresses of `call/jmp rel32` to a direct target and `call/jmp [rip+slot]` through a slot.
+fn call_candidates<'a>(region: &'a Region, targets: &'a CallTargets) -> impl Iterator<Item = u64> + 'a {
+    let bytes = region.bytes;
+    (0..bytes.len()).filter_map(move |i| {
+        let addr = region.addr + i as u64;
+        let rel = |at: usize| bytes.get(at..at + 4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64);
+        match bytes[i] {
+            0xe8 | 0xe9 if !targets.direct.is_empty() => {
+                let target = (addr + 5).wrapping_add_signed(rel(i + 1)?);
+                targets.direct.contains(&target).then_some(addr)
+            }
+            0xff if !targets.slots.is_empty() && matches!(bytes.get(i + 1), Some(0x15 | 0x25)) => {
+                let slot = (addr + 6).wrapping_add_signed(rel(i + 2)?);
+                targets.slots.contains(&slot).then_some(addr)
+            }
+            _ => None,
+        }
+    })
+}
+
+/// A decoded function: its instructions and every near branch target in it.
+struct Decoded {
+    start: u64,
+    instructions: Vec<Instruction>,
+    targets: HashSet<u64>,
+}
+
+struct Walker<'a, 'data> {
+    functions: &'a Functions<'data>,
+    info: InstructionInfoFactory,
+    cache: Option<Decoded>,
+}
+
+impl Walker<'_, '_> {
+    /// `None` when `addr` is not the expected instruction; `Some(None)` when
+    /// the number is not a constant; `Some(Some(n))` for a constant.
+    fn value_at(&mut self, region: &Region, addr: u64, via: Via, calls: &CallTargets) -> Option<Option<u64>> {
+        let register = match via {
+            Via::Instruction => Register::RAX,
+            Via::LibcSyscall => Register::RDI,
+        };
+        let function = self.functions.enclosing(addr);
+        if let Some((start, size, _)) = function {
+            if size > 0 && size <= MAX_FUNCTION && region.contains(start) {
+                let end = (start + size).min(region.end());
+                if self.cache.as_ref().is_none_or(|c| c.start != start) {
+                    self.cache = Some(decode(region, start, end));
+                }
+                let decoded = self.cache.as_ref()?;
+                let k = decoded.instructions.binary_search_by_key(&addr, Instruction::ip).ok()?;
+                if !is_expected(&decoded.instructions[k], via, calls) {
+                    return None;
+                }
+                return Some(value_before(&decoded.instructions, k, register, &decoded.targets, &mut self.info));
+            }
+        }
+        // Windows: the lower bound is a known instruction boundary.
+        let floor = function.map_or(region.addr, |f| f.0.max(region.addr));
+        let mut results = Vec::new();
+        let mut trusted = None;
+        let mut tried = HashSet::new();
+        for back in WINDOWS {
+            let start = addr.saturating_sub(*back).max(floor);
+            if !tried.insert(start) {
+                continue;
+            }
+            let end = (addr + 16).min(region.end());
+            let decoded = decode(region, start, end);
+            let Ok(k) = decoded.instructions.binary_search_by_key(&addr, Instruction::ip) else { continue };
+            if !is_expected(&decoded.instructions[k], via, calls) {
+                continue;
+            }
+            let value = value_before(&decoded.instructions, k, register, &decoded.targets, &mut self.info);
+            if start == floor {
+                trusted = Some(value);
+            }
+            results.push(value);
+        }
+        if let Some(value) = trusted {
+            return Some(value);
+        }
+        match results.as_slice() {
+            [] => None,
+            [first, rest @ ..] if !rest.is_empty() && rest.iter().all(|v| v == first) => Some(*first),
+            _ => Some(None),
+        }
+    }
+}
+
+fn decode(region: &Region, start: u64, end: u64) -> Decoded {
+    let from = (start - region.addr) as usize;
+    let to = ((end - region.addr) as usize).min(region.bytes.len());
+    let mut decoder = Decoder::with_ip(64, &region.bytes[from..to], start, DecoderOptions::NONE);
+    let mut instructions = Vec::new();
+    let mut targets = HashSet::new();
+    let mut ins = Instruction::default();
+    while decoder.can_decode() {
+        decoder.decode_out(&mut ins);
+        if matches!(ins.flow_control(), FlowControl::ConditionalBranch | FlowControl::UnconditionalBranch) {
+            let target = ins.near_branch_target();
+            if target != 0 {
+                targets.insert(target);
+            }
+        }
+        instructions.push(ins);
+    }
+    Decoded { start, instructions, targets }
+}
+
+fn is_expected(ins: &Instruction, via: Via, calls: &CallTargets) -> bool {
+    match via {
+        Via::Instruction => ins.code() == Code::Syscall,
+        Via::LibcSyscall => match ins.code() {
+            Code::Call_rel32_64 | Code::Jmp_rel32_64 => calls.direct.contains(&ins.near_branch_target()),
+            Code::Call_rm64 | Code::Jmp_rm64 => {
+                ins.memory_base() == Register::RIP && calls.slots.contains(&ins.memory_displacement64())
+            }
+            _ => false,
+        },
+    }
+}
+
+/// The constant in `register` when instruction `k` runs, if the straight
+/// line of code before it sets one.
+fn value_before(
+    instructions: &[Instruction],
+    k: usize,
+    register: Register,
+    targets: &HashSet<u64>,
+    info: &mut InstructionInfoFactory,
+) -> Option<u64> {
+    for j in (0..k).rev() {
+        if targets.contains(&instructions[j + 1].ip()) {
+            return None; // another path joins between the write and the call
+        }
+        let ins = &instructions[j];
+        if !matches!(ins.flow_control(), FlowControl::Next | FlowControl::ConditionalBranch) {
+            return None;
+        }
+        if let Some(value) = constant_write(ins, register) {
+            return Some(value);
+        }
+        let writes = info.info(ins).used_registers().iter().any(|r| {
+            r.register().full_register() == register
+                && matches!(
+                    r.access(),
+                    OpAccess::Write | OpAccess::CondWrite | OpAccess::ReadWrite | OpAccess::ReadCondWrite
+                )
+        });
+        if writes {
+            return None;
+        }
+    }
+    None
+}
+
+fn constant_write(ins: &Instruction, register: Register) -> Option<u64> {
+    if ins.op_count() == 0 || ins.op0_register().full_register() != register {
+        return None;
+    }
+    match ins.code() {
+        Code::Mov_r32_imm32 => Some(u64::from(ins.immediate32())),
+        Code::Mov_r64_imm64 => Some(ins.immediate64()),
+        Code::Mov_rm64_imm32 => Some(ins.immediate32to64() as u64),
+        Code::Mov_rm32_imm32 => Some(u64::from(ins.immediate32())),
+        Code::Xor_r32_rm32 | Code::Xor_rm32_r32 | Code::Xor_r64_rm64 | Code::Xor_rm64_r64
+            if ins.op1_register() == ins.op0_register() =>
+        {
+            Some(0)
+        }
+        _ => None,
+    }
+}
