@@ -44,6 +44,8 @@ pub enum FindingKind {
     SyscallWrapper,
     /// A /nix/store string left in a file (bundle).
     StoreReference,
+    /// The file is built for an architecture the target does not ship.
+    Architecture,
     /// The file could not be read or parsed.
     Unreadable,
 }

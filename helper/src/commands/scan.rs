@@ -1,11 +1,121 @@
 //! `compat scan`: Check ELF files for anything the target cannot load or run.
 
-use anyhow::{bail, Result};
+use std::{
+    io::{self, IsTerminal, Read, Write},
+    path::PathBuf,
+};
+
+use anyhow::{bail, Context, Result};
+
+use super::target::TargetArgs;
+use crate::scan::{self, human, ScanOptions};
 
 /// Check ELF files for anything the target cannot load or run.
+///
+/// Every ELF program and library under PATH is checked against the target:
+/// glibc symbol versions (GLIBC_2.34 from libc.so.6, with the symbols that
+/// need it), loader features (GLIBC_ABI_DT_RELR, GLIBC_PRIVATE), libstdc++
+/// and libgcc levels (GLIBCXX_*, CXXABI_*, GCC_*), the kernel ABI note,
+/// system calls newer than the target kernel, and /nix/store interpreters
+/// and RPATHs. A library shipped with what is scanned (found through
+/// RUNPATH/RPATH, $ORIGIN, or --closure) is judged by its own version
+/// definitions and checked in turn; only what falls to the target's base
+/// libraries is held against the profile. Non-ELF files are skipped.
+///
+/// Examples:
+///
+///   compat scan --profile debian-11 ./result
+///
+///   compat scan --glibc 2.31 --kernel 5.10 /usr/bin/foo
+///
+///   compat scan --profile rhel-8 --json ./result > report.json
+///
+///   compat scan --profile debian-11 --portable --closure-file <(nix-store -qR ./result) ./result
+///
+/// Exit status: 0 compatible, 1 incompatibilities found, 2 usage error or
+/// an input that could not be read (the rest is still scanned and reported).
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: TargetArgs,
 
-pub fn run(_args: Args) -> Result<u8> {
-    bail!("compat scan is not implemented yet")
+    /// Files and directories to check (directories are walked, symlinks followed once).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Print the report as JSON (schema: docs/scan-json.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// The output must run without Nix: /nix/store interpreters and RPATHs,
+    /// and libraries that are neither shipped nor on the target, are errors.
+    #[arg(long)]
+    pub portable: bool,
+
+    /// A path that travels with the output (a store path of its closure):
+    /// libraries under it count as shipped. Repeat for several.
+    #[arg(long, value_name = "PATH")]
+    pub closure: Vec<PathBuf>,
+
+    /// Read --closure paths from FILE, one per line ('-' for stdin), e.g. the
+    /// output of `nix-store -qR ./result`.
+    #[arg(long, value_name = "FILE")]
+    pub closure_file: Option<PathBuf>,
+
+    /// Skip the system call analysis (faster; kernel ABI note still checked).
+    #[arg(long)]
+    pub no_syscalls: bool,
+
+    /// Print only errors (human output).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let profile = args.target.resolve()?;
+    let mut closure = args.closure.clone();
+    if let Some(file) = &args.closure_file {
+        closure.extend(read_closure_file(file)?);
+    }
+    let options = ScanOptions {
+        portable: args.portable,
+        syscalls: !args.no_syscalls,
+        closure,
+        progress: io::stderr().is_terminal(),
+    };
+    let report = scan::scan_paths(&args.paths, &profile, &options);
+    match print(&report, args.json, args.quiet) {
+        // A reader that stopped early (`| head`) is no failure of the scan.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
+        other => other.context("writing the report")?,
+    }
+    Ok(report.exit_status())
+}
+
+fn print(report: &scan::Report, json: bool, quiet: bool) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        human::write(&mut out, report, human::Style { colour, quiet })?;
+    }
+    out.flush()
+}
+
+fn read_closure_file(file: &PathBuf) -> Result<Vec<PathBuf>> {
+    let mut text = String::new();
+    if file.as_os_str() == "-" {
+        io::stdin().read_to_string(&mut text).context("--closure-file -: cannot read stdin")?;
+    } else {
+        text = std::fs::read_to_string(file).with_context(|| format!("--closure-file {}", file.display()))?;
+    }
+    let paths: Vec<PathBuf> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(PathBuf::from).collect();
+    if paths.is_empty() {
+        bail!("--closure-file {}: no paths in it", file.display());
+    }
+    Ok(paths)
 }

@@ -59,11 +59,17 @@ impl SearchPath {
 
     /// Where `soname` is found for a file of `info`'s class and machine.
     pub fn find(&self, soname: &str, info: &ElfInfo) -> Option<PathBuf> {
+        self.find_with(soname, |candidate| matches_machine(candidate, info))
+    }
+
+    /// Like [`find`](Self::find), with the caller's test of a candidate path
+    /// (to cache file probes across many lookups).
+    pub fn find_with(&self, soname: &str, mut accept: impl FnMut(&Path) -> bool) -> Option<PathBuf> {
         if soname.contains('/') {
             let path = PathBuf::from(soname);
-            return matches_machine(&path, info).then_some(path);
+            return accept(&path).then_some(path);
         }
-        self.dirs.iter().map(|dir| dir.join(soname)).find(|candidate| matches_machine(candidate, info))
+        self.dirs.iter().map(|dir| dir.join(soname)).find(|candidate| accept(candidate))
     }
 
     /// Every NEEDED entry of `info`, with where it was found.
@@ -131,18 +137,24 @@ pub fn default_dirs(arch: &str) -> Vec<PathBuf> {
 
 /// True when `path` is a readable ELF file of the same class and machine as `info`.
 pub fn matches_machine(path: &Path, info: &ElfInfo) -> bool {
+    probe_machine(path) == Some((info.bits, info.machine))
+}
+
+/// The ELF class (32/64) and `e_machine` of the file at `path`, reading only
+/// its header; `None` when it is missing, unreadable or not ELF.
+pub fn probe_machine(path: &Path) -> Option<(u8, u16)> {
     let mut header = [0u8; 64];
-    let Ok(mut file) = File::open(path) else { return false };
+    let mut file = File::open(path).ok()?;
     let mut len = 0;
     while len < header.len() {
         match file.read(&mut header[len..]) {
             Ok(0) => break,
             Ok(n) => len += n,
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
     let bytes = &header[..len];
-    let machine = match bytes.get(4) {
+    match bytes.get(4) {
         Some(1) => object::elf::FileHeader32::<Endianness>::parse(bytes)
             .ok()
             .and_then(|h| h.endian().ok().map(|e| (32u8, h.e_machine(e).0))),
@@ -150,8 +162,7 @@ pub fn matches_machine(path: &Path, info: &ElfInfo) -> bool {
             .ok()
             .and_then(|h| h.endian().ok().map(|e| (64u8, h.e_machine(e).0))),
         _ => None,
-    };
-    machine == Some((info.bits, info.machine))
+    }
 }
 
 #[cfg(test)]

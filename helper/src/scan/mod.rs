@@ -1,1 +1,223 @@
 //! `compat scan`: judging ELF files against a target profile.
+//!
+//! ```no_run
+//! use compat::{profile::Profile, scan};
+//! let profile = Profile::lookup("debian-11").unwrap();
+//! let report = scan::scan_paths(&["./result".into()], &profile, &scan::ScanOptions::default());
+//! for file in &report.files {
+//!     for finding in &file.findings {
+//!         println!("{}: {}", file.path, finding.message);
+//!     }
+//! }
+//! std::process::exit(report.exit_status().into());
+//! ```
+//!
+//! The inputs are walked ([`walk`]), every regular file starting with the ELF
+//! magic is read and parsed in parallel, and each ELF program or library is
+//! checked: what it says about itself ([`check::intrinsic`]), the system
+//! calls it makes ([`crate::syscalls::analyze`]), and what it needs from each
+//! library ([`check::needs`]) -- held against the library itself when it is
+//! shipped with what is scanned (or `--closure`), else against the profile.
+//! Shipped libraries reached outside the inputs are checked in turn.
+
+mod check;
+pub mod human;
+mod libraries;
+mod progress;
+pub mod report;
+pub mod requirement;
+pub mod walk;
+
+use std::{
+    collections::HashSet,
+    fs::File,
+    io::Read,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use rayon::prelude::*;
+
+pub use report::{FileReport, Report, Status};
+
+use crate::{
+    elf::{ElfInfo, ParseError},
+    finding::{Finding, FindingKind, Severity},
+    profile::Profile,
+};
+use libraries::Libraries;
+
+/// How to scan.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// The output must run without Nix: /nix/store interpreters, RPATHs and
+    /// unshipped libraries are errors instead of warnings.
+    pub portable: bool,
+    /// Run the system call analysis (`--no-syscalls` turns it off).
+    pub syscalls: bool,
+    /// Store paths (or any dirs) that travel with the output: libraries
+    /// found in them count as shipped.
+    pub closure: Vec<PathBuf>,
+    /// Show progress on stderr (the CLI sets it when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions { portable: false, syscalls: true, closure: Vec::new(), progress: false }
+    }
+}
+
+/// One ELF file read and checked on its own.
+struct Parsed {
+    /// Path as reached from the inputs.
+    display: PathBuf,
+    canonical: PathBuf,
+    info: Arc<ElfInfo>,
+    findings: Vec<Finding>,
+}
+
+enum Outcome {
+    NotElf,
+    Unreadable(FileReport),
+    Elf(Parsed),
+}
+
+/// Scans `paths` (files and directories) against `profile`.
+pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -> Report {
+    let walk = walk::walk(paths);
+    let mut reports: Vec<FileReport> =
+        walk.errors.into_iter().map(|e| FileReport::unreadable(e.path.display().to_string(), e.message)).collect();
+
+    let progress = progress::Progress::new(options.progress, walk.files.len());
+    let outcomes: Vec<Outcome> = walk
+        .files
+        .par_iter()
+        .map(|input| {
+            let outcome = read_and_check(&input.path, profile, options);
+            progress.tick();
+            outcome
+        })
+        .collect();
+    progress.finish();
+
+    let mut skipped = 0;
+    let mut parsed = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::NotElf => skipped += 1,
+            Outcome::Unreadable(report) => reports.push(report),
+            Outcome::Elf(file) => parsed.push(file),
+        }
+    }
+
+    let mut roots: Vec<PathBuf> = paths.to_vec();
+    roots.extend(options.closure.iter().cloned());
+    let known: Vec<(PathBuf, Arc<ElfInfo>)> = parsed.iter().map(|p| (p.canonical.clone(), p.info.clone())).collect();
+    let libraries = Libraries::new(&roots, &known);
+
+    // Judge needs; shipped libraries outside the inputs are read and judged in later rounds.
+    let mut checked: HashSet<PathBuf> = parsed.iter().map(|p| p.canonical.clone()).collect();
+    let mut round = parsed;
+    while !round.is_empty() {
+        let results: Vec<(FileReport, Vec<PathBuf>)> =
+            round.into_par_iter().map(|file| judge_needs(file, profile, options, &libraries)).collect();
+        let mut next = Vec::new();
+        for (report, shipped) in results {
+            reports.push(report);
+            for lib in shipped {
+                if checked.insert(lib.clone()) {
+                    next.push(lib);
+                }
+            }
+        }
+        round = next
+            .par_iter()
+            .filter_map(|lib| match read_and_check(lib, profile, options) {
+                Outcome::Elf(file) => Some(file),
+                // Shipped libraries were parsed once already; a vanished one is not this scan's concern.
+                _ => None,
+            })
+            .collect();
+    }
+
+    Report::new(report::Target::of(profile), options.portable, options.syscalls, reports, skipped)
+}
+
+fn judge_needs(
+    file: Parsed,
+    profile: &Profile,
+    options: &ScanOptions,
+    libraries: &Libraries,
+) -> (FileReport, Vec<PathBuf>) {
+    let mut findings = file.findings;
+    let mut shipped = Vec::new();
+    if check::is_loadable(&file.info) && !file.info.is_static() {
+        let (found, libs) = check::needs(&file.canonical, &file.info, profile, options, libraries);
+        findings.extend(found);
+        shipped = libs;
+    }
+    let report = FileReport::new(
+        file.display.display().to_string(),
+        Some(file.info.kind),
+        Some(file.info.arch.clone()),
+        findings,
+    );
+    (report, shipped)
+}
+
+/// Reads `path` when it starts with the ELF magic, parses it and runs the
+/// checks that need only the file itself (including the syscall analysis).
+fn read_and_check(path: &Path, profile: &Profile, options: &ScanOptions) -> Outcome {
+    let display = path.display().to_string();
+    let data = match read_if_elf(path) {
+        Ok(Some(data)) => data,
+        Ok(None) => return Outcome::NotElf,
+        Err(err) => return Outcome::Unreadable(FileReport::unreadable(display, walk::describe_error(&err))),
+    };
+    let info = match ElfInfo::parse(&data) {
+        Ok(info) => info,
+        Err(ParseError::NotElf) => return Outcome::NotElf,
+        Err(err @ ParseError::Malformed(_)) => {
+            return Outcome::Unreadable(FileReport::unreadable(display, err.to_string()))
+        }
+    };
+    let mut findings = Vec::new();
+    if check::is_loadable(&info) {
+        findings = check::intrinsic(&info, profile, options);
+        if options.syscalls {
+            match crate::syscalls::analyze(&data, profile) {
+                Ok(found) => findings.extend(found),
+                Err(err) => findings.push(Finding::new(
+                    Severity::Error,
+                    FindingKind::Unreadable,
+                    format!("system call analysis failed: {err:#}"),
+                )),
+            }
+        }
+    }
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    Outcome::Elf(Parsed { display: path.to_path_buf(), canonical, info: Arc::new(info), findings })
+}
+
+/// The whole file when it starts with the ELF magic, `None` otherwise
+/// (reading only the first four bytes of non-ELF files).
+fn read_if_elf(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    let mut file = File::open(path)?;
+    let mut magic = [0u8; 4];
+    let mut len = 0;
+    while len < magic.len() {
+        match file.read(&mut magic[len..])? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    if &magic[..len] != crate::elf::MAGIC {
+        return Ok(None);
+    }
+    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut data = Vec::with_capacity(size);
+    data.extend_from_slice(&magic);
+    file.read_to_end(&mut data)?;
+    Ok(Some(data))
+}

@@ -1,0 +1,331 @@
+//! The checks on one ELF file: what it says about itself (architecture,
+//! interpreter, RPATH/RUNPATH, ABI note, static linking), and what it needs
+//! from each library, judged against the shipped library or the target.
+
+use std::path::{Path, PathBuf};
+
+use super::{
+    libraries::{Libraries, Source},
+    requirement::{requirement, CxxFamily, Requirement},
+    ScanOptions,
+};
+use crate::{
+    elf::{ElfInfo, ElfKind, NeededVersion},
+    finding::{Finding, FindingKind, Severity},
+    profile::Profile,
+    version::Version,
+};
+
+/// Interpreters a glibc distribution installs (PT_INTERP as the linker writes it).
+const STANDARD_INTERPRETERS: &[&str] = &[
+    "/lib64/ld-linux-x86-64.so.2",
+    "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+    "/lib/ld-linux-aarch64.so.1",
+    "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
+    "/lib/ld-linux.so.2",
+    "/lib/ld-linux-armhf.so.3",
+    "/lib64/ld64.so.2",
+    "/lib/ld64.so.1",
+    "/lib/ld-linux-riscv64-lp64d.so.1",
+];
+
+/// Whether a file is judged at all: programs and libraries are; object
+/// files and core dumps are listed but never loaded.
+pub fn is_loadable(info: &ElfInfo) -> bool {
+    matches!(info.kind, ElfKind::Executable | ElfKind::SharedLibrary)
+}
+
+/// Severity of a "needs Nix on the target" finding.
+fn store_severity(options: &ScanOptions) -> Severity {
+    if options.portable {
+        Severity::Error
+    } else {
+        Severity::Warning
+    }
+}
+
+/// The checks that need nothing but the file itself.
+pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if !profile.arches.is_empty() && !profile.arches.contains(&info.arch) {
+        findings.push(
+            Finding::new(
+                Severity::Error,
+                FindingKind::Architecture,
+                format!(
+                    "built for {}, which {} does not ship (it has {})",
+                    info.arch,
+                    profile.name,
+                    profile.arches.join(", ")
+                ),
+            )
+            .needs(info.arch.clone())
+            .target_has(profile.arches.join(", ")),
+        );
+    }
+    if info.is_static() {
+        findings.push(Finding::new(
+            Severity::Note,
+            FindingKind::StaticExecutable,
+            "statically linked: no libraries are loaded, only the kernel checks apply (ABI note, system calls)",
+        ));
+    }
+    if let Some(interp) = &info.interpreter {
+        if interp.starts_with("/nix/store/") {
+            findings.push(
+                Finding::new(
+                    store_severity(options),
+                    FindingKind::Interpreter,
+                    format!("program interpreter {interp} exists only where this Nix store path is installed"),
+                )
+                .needs(interp.clone()),
+            );
+        } else if info.kind == ElfKind::Executable && !STANDARD_INTERPRETERS.contains(&interp.as_str()) {
+            findings.push(
+                Finding::new(
+                    Severity::Warning,
+                    FindingKind::Interpreter,
+                    format!("program interpreter {interp} is not the standard one of a glibc distribution"),
+                )
+                .needs(interp.clone()),
+            );
+        }
+    }
+    for (tag, entries) in [("RUNPATH", &info.runpath), ("RPATH", &info.rpath)] {
+        let store: Vec<&String> = entries.iter().filter(|e| e.starts_with("/nix/store/")).collect();
+        if !store.is_empty() {
+            let list = store.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(":");
+            findings.push(
+                Finding::new(
+                    store_severity(options),
+                    FindingKind::Rpath,
+                    format!("{tag} points into /nix/store ({list}): libraries found there exist only with Nix"),
+                )
+                .needs(list),
+            );
+        }
+    }
+    if let Some(kernel) = &info.abi_kernel {
+        if kernel > &profile.kernel {
+            findings.push(
+                Finding::new(
+                    Severity::Error,
+                    FindingKind::KernelAbiNote,
+                    format!(
+                        "ABI note (NT_GNU_ABI_TAG) requires Linux {kernel}; {} runs Linux {} (\"FATAL: kernel too old\")",
+                        profile.name, profile.kernel
+                    ),
+                )
+                .needs(format!("kernel {kernel}"))
+                .target_has(format!("kernel {}", profile.kernel)),
+            );
+        }
+    }
+    findings
+}
+
+/// The checks of every NEEDED library. Returns the findings and the shipped
+/// libraries used (canonical paths), which are checked in turn.
+pub fn needs(
+    file: &Path,
+    info: &ElfInfo,
+    profile: &Profile,
+    options: &ScanOptions,
+    libraries: &Libraries,
+) -> (Vec<Finding>, Vec<PathBuf>) {
+    let mut findings = Vec::new();
+    let mut shipped = Vec::new();
+    let mut sonames: Vec<&str> = info.needed.iter().map(String::as_str).collect();
+    // A version need without a NEEDED entry still binds at load time.
+    for need in &info.version_needs {
+        if !sonames.contains(&need.file.as_str()) {
+            sonames.push(&need.file);
+        }
+    }
+    let mut cxx_unchecked = Vec::new();
+    for soname in sonames {
+        let versions = info.needs_from(soname);
+        let system_lib = profile.is_system_lib(soname);
+        match libraries.source(file, info, soname, system_lib) {
+            Source::Shipped { path, info: lib } => {
+                findings.extend(judge_shipped(soname, &path, &lib, versions));
+                shipped.push(path);
+            }
+            Source::System if system_lib => {
+                findings.extend(judge_system(soname, versions, profile, &mut cxx_unchecked));
+            }
+            Source::System => findings.push(missing_library(file, info, soname, profile, options, libraries)),
+        }
+    }
+    if !cxx_unchecked.is_empty() {
+        cxx_unchecked.sort();
+        cxx_unchecked.dedup();
+        findings.push(
+            Finding::new(
+                Severity::Note,
+                FindingKind::LibstdcxxVersion,
+                format!(
+                    "{} gives no libstdc++ levels (ad-hoc target): {} not checked",
+                    profile.name,
+                    cxx_unchecked.join(", ")
+                ),
+            )
+            .symbols(cxx_unchecked),
+        );
+    }
+    (findings, shipped)
+}
+
+fn missing_library(
+    file: &Path,
+    info: &ElfInfo,
+    soname: &str,
+    profile: &Profile,
+    options: &ScanOptions,
+    libraries: &Libraries,
+) -> Finding {
+    let finding = match libraries.found_here(file, info, soname) {
+        Some(here) => Finding::new(
+            store_severity(options),
+            FindingKind::MissingLibrary,
+            format!(
+                "needs {soname}, which is not shipped with what is scanned and is not a base library of {} \
+                 (found here at {}; pass its package with --closure if it travels along)",
+                profile.name,
+                here.display()
+            ),
+        ),
+        None => Finding::new(
+            Severity::Error,
+            FindingKind::MissingLibrary,
+            format!(
+                "needs {soname}, which is neither found through its RPATH/RUNPATH nor among the scanned files, \
+                 and is not a base library of {}",
+                profile.name
+            ),
+        ),
+    };
+    finding.needs(soname).library(soname)
+}
+
+/// Needs from a shipped library, held against its own version definitions.
+fn judge_shipped(soname: &str, path: &Path, lib: &ElfInfo, versions: &[NeededVersion]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for version in versions {
+        if lib.defines_version(&version.name) {
+            continue;
+        }
+        let finding = if lib.version_defs.is_empty() {
+            Finding::new(
+                Severity::Note,
+                FindingKind::MissingVersion,
+                format!(
+                    "needs {} from {soname} (shipped at {}), which defines no versions: the loader does not check it",
+                    version.name,
+                    path.display()
+                ),
+            )
+        } else {
+            let severity = if version.weak { Severity::Warning } else { Severity::Error };
+            Finding::new(
+                severity,
+                FindingKind::MissingVersion,
+                format!(
+                    "needs {} from {soname}, but the shipped {} defines only {}",
+                    version.name,
+                    path.display(),
+                    lib.version_defs.join(", ")
+                ),
+            )
+            .target_has(lib.version_defs.join(", "))
+        };
+        findings.push(finding.needs(version.name.clone()).library(soname).symbols(version.symbols.iter().cloned()));
+    }
+    findings
+}
+
+/// Needs from a library of the target's base system, held against the profile.
+fn judge_system(
+    soname: &str,
+    versions: &[NeededVersion],
+    profile: &Profile,
+    cxx_unchecked: &mut Vec<String>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let glibc_has = format!("GLIBC_{}", profile.glibc);
+    for version in versions {
+        let name = &version.name;
+        let severity = if version.weak { Severity::Warning } else { Severity::Error };
+        let finding = match requirement(name) {
+            Requirement::Glibc(needed) if needed > profile.glibc => Finding::new(
+                severity,
+                FindingKind::GlibcVersion,
+                format!("needs {name} from {soname}; {} has glibc {}", profile.name, profile.glibc),
+            )
+            .target_has(glibc_has.clone()),
+            Requirement::LoaderMarker { glibc, what } if glibc > profile.glibc => Finding::new(
+                severity,
+                FindingKind::LoaderFeature,
+                format!(
+                    "needs {name} from {soname}: {what}, first in glibc {glibc}; {} has glibc {}",
+                    profile.name, profile.glibc
+                ),
+            )
+            .target_has(glibc_has.clone()),
+            Requirement::UnknownMarker => Finding::new(
+                severity,
+                FindingKind::LoaderFeature,
+                format!(
+                    "needs {name} from {soname}: a loader feature marker compat does not know; \
+                     no glibc known to have it, so {} (glibc {}) is assumed to lack it",
+                    profile.name, profile.glibc
+                ),
+            )
+            .target_has(glibc_has.clone()),
+            Requirement::Private => Finding::new(
+                Severity::Error,
+                FindingKind::LoaderFeature,
+                format!(
+                    "needs {name} from {soname}: glibc's private ABI, which differs between glibc builds; never portable"
+                ),
+            ),
+            Requirement::Cxx { family, version: needed } => match &profile.libstdcxx {
+                Some(levels) => {
+                    let has = match family {
+                        CxxFamily::Glibcxx => &levels.glibcxx,
+                        CxxFamily::Cxxabi => &levels.cxxabi,
+                        CxxFamily::Gcc => &levels.gcc,
+                    };
+                    if &needed <= has {
+                        continue;
+                    }
+                    cxx_finding(severity, name, soname, profile, family, has)
+                }
+                None => {
+                    cxx_unchecked.push(name.clone());
+                    continue;
+                }
+            },
+            _ => continue,
+        };
+        findings.push(finding.needs(name.clone()).library(soname).symbols(version.symbols.iter().cloned()));
+    }
+    findings
+}
+
+fn cxx_finding(
+    severity: Severity,
+    name: &str,
+    soname: &str,
+    profile: &Profile,
+    family: CxxFamily,
+    has: &Version,
+) -> Finding {
+    let has = format!("{}_{has}", family.prefix());
+    Finding::new(
+        severity,
+        FindingKind::LibstdcxxVersion,
+        format!("needs {name} from {soname}; {}'s newest is {has}", profile.name),
+    )
+    .target_has(has)
+}

@@ -1,0 +1,101 @@
+//! The human-readable report: files with findings, worst first, each
+//! finding on its own line with the symbols that cause it, then a summary.
+
+use std::io::{self, Write};
+
+use super::report::Report;
+use crate::finding::{Finding, Severity};
+
+/// How to print.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    /// ANSI colours (the CLI sets it for a terminal without NO_COLOR).
+    pub colour: bool,
+    /// Only errors: files without errors and all warnings and notes are left out.
+    pub quiet: bool,
+}
+
+/// Symbols listed per finding before "and N more".
+const SYMBOLS_SHOWN: usize = 6;
+
+fn paint(style: Style, code: &str, text: &str) -> String {
+    if style.colour {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn severity_label(style: Style, finding: &Finding) -> String {
+    match (finding.severity, finding.kind) {
+        (_, crate::finding::FindingKind::Unreadable) => paint(style, "1;31", "unreadable"),
+        (Severity::Error, _) => paint(style, "1;31", "error"),
+        (Severity::Warning, _) => paint(style, "33", "warning"),
+        (Severity::Note, _) => paint(style, "36", "note"),
+    }
+}
+
+/// Writes `report` for a person to read.
+pub fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<()> {
+    for file in &report.files {
+        let shown: Vec<&Finding> =
+            file.findings.iter().filter(|f| !style.quiet || f.severity == Severity::Error).collect();
+        if shown.is_empty() {
+            continue;
+        }
+        let what = match (&file.kind, &file.arch) {
+            (Some(kind), Some(arch)) => format!(" ({}, {arch})", kind.describe()),
+            _ => String::new(),
+        };
+        writeln!(out, "{}{what}", paint(style, "1", &file.path))?;
+        for finding in shown {
+            writeln!(out, "  {}: {}", severity_label(style, finding), finding.message)?;
+            if !finding.symbols.is_empty() {
+                let mut list = finding.symbols.iter().take(SYMBOLS_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+                if finding.symbols.len() > SYMBOLS_SHOWN {
+                    list.push_str(&format!(" and {} more", finding.symbols.len() - SYMBOLS_SHOWN));
+                }
+                writeln!(out, "      for: {list}")?;
+            }
+            if !finding.locations.is_empty() {
+                let list = finding.locations.iter().take(SYMBOLS_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+                writeln!(out, "      at: {list}")?;
+            }
+        }
+    }
+    write_summary(out, report, style)
+}
+
+fn write_summary(out: &mut impl Write, report: &Report, style: Style) -> io::Result<()> {
+    let s = &report.summary;
+    let t = &report.target;
+    let mut parts = vec![format!("{} ELF file{}", s.files, if s.files == 1 { "" } else { "s" })];
+    for (count, label) in [(s.error, "with errors"), (s.warning, "with warnings only"), (s.unreadable, "unreadable")] {
+        if count > 0 {
+            parts.push(format!("{count} {label}"));
+        }
+    }
+    parts.push(format!("{} ok", s.ok));
+    let verdict = if s.unreadable > 0 {
+        paint(style, "1;31", "SOME INPUT UNREADABLE")
+    } else if s.compatible {
+        paint(style, "1;32", "compatible")
+    } else {
+        paint(style, "1;31", "NOT compatible")
+    };
+    let mode = if report.portable { ", portable" } else { "" };
+    writeln!(
+        out,
+        "{} (glibc {}, Linux {}{mode}): {}; {} non-ELF file{} skipped: {verdict}",
+        t.name,
+        t.glibc,
+        t.kernel,
+        parts.join(", "),
+        s.skipped_non_elf,
+        if s.skipped_non_elf == 1 { "" } else { "s" },
+    )?;
+    if !report.syscalls {
+        writeln!(out, "(system calls not analysed: --no-syscalls)")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! Which libraries travel with what is scanned, and where a file's NEEDED
+//! entries are found. Lookups are shared by all worker threads, so file
+//! probes and canonical paths are cached.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use crate::elf::{
+    resolve::{self, SearchPath},
+    ElfInfo, ElfKind,
+};
+
+/// Where a needed library comes from on the target.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Shipped with what is scanned (or the closure): judged by its own version definitions.
+    Shipped { path: PathBuf, info: Arc<ElfInfo> },
+    /// Not shipped; the target's base system must provide it.
+    System,
+}
+
+/// The shipped set: the scanned files and the `--closure` paths.
+pub struct Libraries {
+    /// Canonical paths under which a library counts as shipped.
+    roots: Vec<PathBuf>,
+    /// Parsed shipped libraries by canonical path (`None`: unreadable / not ELF).
+    infos: Mutex<HashMap<PathBuf, Option<Arc<ElfInfo>>>>,
+    /// Shipped shared libraries by SONAME and by file name, for NEEDED that a
+    /// file's own search path misses (inherited RPATH, wrapper LD_LIBRARY_PATH).
+    by_name: HashMap<String, Vec<PathBuf>>,
+    probes: Mutex<HashMap<PathBuf, Option<(u8, u16)>>>,
+    canonical: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+}
+
+impl Libraries {
+    /// `roots`: the scanned paths and closure paths; `scanned`: the ELF files
+    /// already parsed (canonical path, facts).
+    pub fn new(roots: &[PathBuf], scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
+        let roots = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+        let mut by_name: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        let mut infos = HashMap::new();
+        for (path, info) in scanned {
+            infos.insert(path.clone(), Some(info.clone()));
+            if info.kind != ElfKind::SharedLibrary {
+                continue;
+            }
+            let mut names = Vec::new();
+            if let Some(soname) = &info.soname {
+                names.push(soname.clone());
+            }
+            if let Some(file) = path.file_name() {
+                names.push(file.to_string_lossy().into_owned());
+            }
+            names.dedup();
+            for name in names {
+                by_name.entry(name).or_default().push(path.clone());
+            }
+        }
+        Libraries {
+            roots,
+            infos: Mutex::new(infos),
+            by_name,
+            probes: Mutex::new(HashMap::new()),
+            canonical: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The class and machine of the ELF file at `path`, cached.
+    fn probe(&self, path: &Path) -> Option<(u8, u16)> {
+        if let Some(hit) = lock(&self.probes).get(path) {
+            return *hit;
+        }
+        let probed = resolve::probe_machine(path);
+        lock(&self.probes).insert(path.to_path_buf(), probed);
+        probed
+    }
+
+    /// The canonical form of `path`, cached.
+    pub fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        if let Some(hit) = lock(&self.canonical).get(path) {
+            return hit.clone();
+        }
+        let canonical = path.canonicalize().ok();
+        lock(&self.canonical).insert(path.to_path_buf(), canonical.clone());
+        canonical
+    }
+
+    fn under_roots(&self, canonical: &Path) -> bool {
+        self.roots.iter().any(|root| canonical.starts_with(root))
+    }
+
+    /// The parsed facts of a shipped library, reading it the first time.
+    fn info(&self, canonical: &Path) -> Option<Arc<ElfInfo>> {
+        if let Some(hit) = lock(&self.infos).get(canonical) {
+            return hit.clone();
+        }
+        let parsed = std::fs::read(canonical).ok().and_then(|data| ElfInfo::parse(&data).ok()).map(Arc::new);
+        lock(&self.infos).insert(canonical.to_path_buf(), parsed.clone());
+        parsed
+    }
+
+    /// Where `soname`, needed by `file` (canonical path, facts `info`), comes from:
+    /// shipped when found through the file's RPATH/RUNPATH inside the shipped
+    /// set or next to it through `$ORIGIN`, or among the scanned libraries
+    /// when `system_lib` is false (a library the target does not provide
+    /// anyway); otherwise the target's system.
+    pub fn source(&self, file: &Path, info: &ElfInfo, soname: &str, system_lib: bool) -> Source {
+        let want = Some((info.bits, info.machine));
+        let search = SearchPath::for_file(file, info, &[], &[]);
+        if let Some(found) = search.find_with(soname, |c| self.probe(c) == want) {
+            if let Some(canonical) = self.canonical(&found) {
+                if self.under_roots(&canonical) || found_through_origin(file, info, &found) {
+                    if let Some(lib) = self.info(&canonical) {
+                        return Source::Shipped { path: canonical, info: lib };
+                    }
+                }
+            }
+        }
+        if !system_lib {
+            if let Some(candidates) = self.by_name.get(soname) {
+                for candidate in candidates {
+                    if self.probe(candidate) == want {
+                        if let Some(lib) = self.info(candidate) {
+                            return Source::Shipped { path: candidate.clone(), info: lib };
+                        }
+                    }
+                }
+            }
+        }
+        Source::System
+    }
+
+    /// Where `soname` would be found on this machine (RPATH/RUNPATH, then the
+    /// default library dirs), for messages about libraries that are not shipped.
+    pub fn found_here(&self, file: &Path, info: &ElfInfo, soname: &str) -> Option<PathBuf> {
+        let want = Some((info.bits, info.machine));
+        let search = SearchPath::for_file(file, info, &[], &resolve::default_dirs(&info.arch));
+        search.find_with(soname, |c| self.probe(c) == want)
+    }
+}
+
+/// True when `found` lies in a directory the file's RPATH/RUNPATH reaches through `$ORIGIN`.
+fn found_through_origin(file: &Path, info: &ElfInfo, found: &Path) -> bool {
+    let origin = resolve::origin_of(file);
+    let entries = if info.runpath.is_empty() { &info.rpath } else { &info.runpath };
+    let Some(parent) = found.parent() else { return false };
+    entries
+        .iter()
+        .filter(|e| e.contains("$ORIGIN") || e.contains("${ORIGIN}"))
+        .filter_map(|e| resolve::expand_origin(e, &origin))
+        .any(|dir| dir == parent)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A worker that panicked cannot leave these caches half-written in a way
+    // that matters: every entry is inserted whole.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

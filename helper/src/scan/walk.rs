@@ -1,0 +1,135 @@
+//! Turning the paths a user gives into the files to read: directories are
+//! walked (sorted, so reports are stable), symlinks followed, each directory
+//! and file visited once (so symlink loops end), and FIFOs, sockets and
+//! devices never opened.
+
+use std::{
+    collections::HashSet,
+    fs,
+    io::ErrorKind,
+    os::unix::fs::{FileTypeExt, MetadataExt},
+    path::{Path, PathBuf},
+};
+
+/// A regular file to read, under the path it was reached by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+}
+
+/// A path that could not be walked or is not a regular file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The files found under the given paths, and what went wrong on the way.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<Input>,
+    pub errors: Vec<WalkError>,
+}
+
+/// Walks `roots` in order. A root that does not exist is an error; a
+/// dangling symlink met inside a directory is skipped (it is no ELF file).
+pub fn walk(roots: &[PathBuf]) -> Walk {
+    let mut walk = Walk::default();
+    let mut seen_dirs = HashSet::new();
+    let mut seen_files = HashSet::new();
+    for root in roots {
+        // Depth-first with an explicit stack: deep trees cannot overflow ours.
+        let mut stack = vec![(root.clone(), true)];
+        while let Some((path, explicit)) = stack.pop() {
+            let meta = match fs::metadata(&path) {
+                Ok(meta) => meta,
+                Err(err) => {
+                    let dangling = !explicit
+                        && err.kind() == ErrorKind::NotFound
+                        && fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+                    if !dangling {
+                        walk.errors.push(WalkError { message: describe_error(&err), path });
+                    }
+                    continue;
+                }
+            };
+            let id = (meta.dev(), meta.ino());
+            let file_type = meta.file_type();
+            if file_type.is_dir() {
+                if !seen_dirs.insert(id) {
+                    continue;
+                }
+                match sorted_entries(&path) {
+                    Ok(entries) => stack.extend(entries.into_iter().rev().map(|p| (p, false))),
+                    Err(err) => walk.errors.push(WalkError { message: describe_error(&err), path }),
+                }
+            } else if file_type.is_file() {
+                if seen_files.insert(id) {
+                    walk.files.push(Input { path });
+                }
+            } else {
+                let what = if file_type.is_fifo() {
+                    "a FIFO"
+                } else if file_type.is_socket() {
+                    "a socket"
+                } else if file_type.is_char_device() || file_type.is_block_device() {
+                    "a device"
+                } else {
+                    "not a regular file"
+                };
+                walk.errors.push(WalkError { message: format!("{what}; not opened"), path });
+            }
+        }
+    }
+    walk
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries = fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<Vec<_>>>()?;
+    entries.sort();
+    Ok(entries)
+}
+
+/// An I/O error in words, with ELOOP spelt out.
+pub fn describe_error(err: &std::io::Error) -> String {
+    if err.raw_os_error() == Some(40) {
+        return "symlink loop (too many levels of symbolic links)".into();
+    }
+    match err.kind() {
+        ErrorKind::NotFound => "no such file or directory".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    #[test]
+    fn follows_symlinks_once_and_reports_loops_and_fifos() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir(root.join("sub")).unwrap();
+        fs::write(root.join("sub/a"), b"a").unwrap();
+        symlink(root.join("sub/a"), root.join("link-to-a")).unwrap();
+        symlink(root, root.join("sub/up")).unwrap();
+        symlink(root.join("loop2"), root.join("loop1")).unwrap();
+        symlink(root.join("loop1"), root.join("loop2")).unwrap();
+        symlink(root.join("missing"), root.join("dangling")).unwrap();
+        let fifo = root.join("fifo");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(status.success());
+
+        let walk = walk(&[root.to_path_buf(), root.join("nope")]);
+        // The file is listed once, under the first path that reaches it.
+        assert_eq!(walk.files, vec![Input { path: root.join("link-to-a") }]);
+        let errors: Vec<(PathBuf, String)> = walk.errors.into_iter().map(|e| (e.path, e.message)).collect();
+        assert!(errors.contains(&(fifo, "a FIFO; not opened".into())), "{errors:?}");
+        assert!(errors.iter().any(|(p, m)| p.ends_with("loop1") && m.contains("symlink loop")), "{errors:?}");
+        assert!(errors.iter().any(|(p, m)| p.ends_with("nope") && m.contains("no such file")), "{errors:?}");
+        assert!(!errors.iter().any(|(p, _)| p.ends_with("dangling")), "{errors:?}");
+    }
+}
