@@ -69,7 +69,7 @@ pub fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<
 fn write_summary(out: &mut impl Write, report: &Report, style: Style) -> io::Result<()> {
     let s = &report.summary;
     let t = &report.target;
-    let mut parts = vec![format!("{} ELF file{}", s.files, if s.files == 1 { "" } else { "s" })];
+    let mut parts = vec![format!("{} file{} checked", s.files, if s.files == 1 { "" } else { "s" })];
     for (count, label) in [(s.error, "with errors"), (s.warning, "with warnings only"), (s.unreadable, "unreadable")] {
         if count > 0 {
             parts.push(format!("{count} {label}"));

@@ -1,0 +1,243 @@
+//! `compat scan` on programs compiled here with the system gcc (glibc 2.36,
+//! GCC 12): the exact findings for Debian 11 and for ad-hoc targets around
+//! each version, JSON and human output, exit statuses.
+
+mod common;
+
+use std::{collections::BTreeSet, path::Path};
+
+use common::compile;
+use serde_json::Value;
+
+/// Runs `compat scan ARGS... --json --no-syscalls` and returns the report and exit code.
+/// (The syscall analysis has its own tests; here the findings must be exactly the ELF ones.)
+fn scan(args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["scan", "--json", "--no-syscalls"];
+    all.extend_from_slice(args);
+    let out = common::compat(&all);
+    let code = out.status.code().expect("exit code");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (report, code)
+}
+
+/// (kind, needs, symbols) of the findings of `severity` in the file `path`.
+fn findings(report: &Value, path: &Path, severity: &str) -> BTreeSet<(String, String, Vec<String>)> {
+    let file = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path.display().to_string())
+        .unwrap_or_else(|| panic!("{} not in report {report:#}", path.display()));
+    file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == severity)
+        .map(|f| {
+            let symbols = f["symbols"]
+                .as_array()
+                .map_or(Vec::new(), |s| s.iter().map(|x| x.as_str().unwrap().to_string()).collect());
+            (f["kind"].as_str().unwrap().to_string(), f["needs"].as_str().unwrap_or("").to_string(), symbols)
+        })
+        .collect()
+}
+
+fn glibc(needs: &str, symbols: &[&str]) -> (String, String, Vec<String>) {
+    ("glibc-version".into(), needs.into(), symbols.iter().map(|s| s.to_string()).collect())
+}
+
+fn set<const N: usize>(items: [(String, String, Vec<String>); N]) -> BTreeSet<(String, String, Vec<String>)> {
+    items.into_iter().collect()
+}
+
+const ARC4RANDOM: &str =
+    "#include <stdlib.h>\n#include <stdio.h>\nint main(void){printf(\"%u\\n\", arc4random());return 0;}\n";
+const SIGABBREV: &str =
+    "#define _GNU_SOURCE\n#include <string.h>\n#include <stdio.h>\nint main(void){puts(sigabbrev_np(2));return 0;}\n";
+const SINGLE_THREADED: &str =
+    "#include <sys/single_threaded.h>\nint main(void){return __libc_single_threaded ? 0 : 1;}\n";
+const GETTID: &str =
+    "#define _GNU_SOURCE\n#include <unistd.h>\n#include <stdio.h>\nint main(void){printf(\"%d\\n\", (int)gettid());return 0;}\n";
+const RELR: &str = "#include <stdio.h>\nstatic const char *t[] = {\"a\", \"b\", \"c\"};\n\
+                    int main(int c, char **v){(void)v; puts(t[c % 3]);return 0;}\n";
+const CONDVAR: &str = "#include <condition_variable>\n#include <mutex>\n#include <iostream>\n\
+    std::mutex m; std::condition_variable cv; bool ready = true;\n\
+    int main(){ std::unique_lock<std::mutex> lk(m); cv.wait(lk, []{ return ready; }); std::cout << \"ok\" << std::endl; return 0; }\n";
+
+#[test]
+fn glibc_symbol_versions_are_named_with_their_symbols() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, src) in
+        [("arc4random", ARC4RANDOM), ("sigabbrev", SIGABBREV), ("single", SINGLE_THREADED), ("gettid", GETTID)]
+    {
+        compile(src, &d.join(name), false, &[]);
+    }
+    let start = glibc("GLIBC_2.34", &["__libc_start_main"]);
+
+    let (report, code) = scan(&["--profile", "debian-11", d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        findings(&report, &d.join("arc4random"), "error"),
+        set([start.clone(), glibc("GLIBC_2.36", &["arc4random"])])
+    );
+    assert_eq!(
+        findings(&report, &d.join("sigabbrev"), "error"),
+        set([start.clone(), glibc("GLIBC_2.32", &["sigabbrev_np"])])
+    );
+    assert_eq!(
+        findings(&report, &d.join("single"), "error"),
+        set([start.clone(), glibc("GLIBC_2.32", &["__libc_single_threaded"])])
+    );
+    assert_eq!(findings(&report, &d.join("gettid"), "error"), set([start.clone()]));
+    let file = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("arc4random"))
+        .unwrap();
+    let arc = file["findings"].as_array().unwrap().iter().find(|f| f["needs"] == "GLIBC_2.36").unwrap();
+    assert_eq!(arc["target_has"], "GLIBC_2.31");
+    assert_eq!(arc["library"], "libc.so.6");
+    assert_eq!(report["summary"]["error"], 4);
+    assert_eq!(report["summary"]["files"], 4);
+
+    let (report, _) = scan(&["--glibc", "2.29", "--kernel", "5.10", d.to_str().unwrap()]);
+    assert_eq!(findings(&report, &d.join("gettid"), "error"), set([start.clone(), glibc("GLIBC_2.30", &["gettid"])]));
+
+    let (report, _) = scan(&["--glibc", "2.34", "--kernel", "5.10", d.to_str().unwrap()]);
+    assert_eq!(findings(&report, &d.join("arc4random"), "error"), set([glibc("GLIBC_2.36", &["arc4random"])]));
+    for clean in ["sigabbrev", "single", "gettid"] {
+        assert!(findings(&report, &d.join(clean), "error").is_empty(), "{clean}: {report:#}");
+    }
+
+    let (report, code) = scan(&["--glibc", "2.36", "--kernel", "5.10", d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["compatible"], true);
+}
+
+#[test]
+fn packed_relative_relocations_need_glibc_2_36() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("relr");
+    compile(RELR, &prog, false, &["-fPIE", "-pie", "-Wl,-z,pack-relative-relocs"]);
+    let p = prog.to_str().unwrap();
+    let marker = ("loader-feature".to_string(), "GLIBC_ABI_DT_RELR".to_string(), Vec::new());
+
+    let (report, code) = scan(&["--glibc", "2.35", "--kernel", "5.10", p]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report, &prog, "error"), set([marker.clone()]));
+    let (report, _) = scan(&["--profile", "debian-11", p]);
+    assert_eq!(findings(&report, &prog, "error"), set([glibc("GLIBC_2.34", &["__libc_start_main"]), marker]));
+    let (_, code) = scan(&["--glibc", "2.36", "--kernel", "5.10", p]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn libstdcxx_levels_come_from_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("condvar");
+    compile(CONDVAR, &prog, true, &[]);
+    let p = prog.to_str().unwrap();
+    let (report, code) = scan(&["--profile", "debian-11", p]);
+    assert_eq!(code, 1);
+    let errors = findings(&report, &prog, "error");
+    let cxx = (
+        "libstdcxx-version".to_string(),
+        "GLIBCXX_3.4.30".to_string(),
+        vec!["_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE".to_string()],
+    );
+    assert!(errors.contains(&cxx), "{errors:?}");
+    assert!(errors.iter().all(|e| e.0 == "glibc-version" || e.0 == "libstdcxx-version"), "{errors:?}");
+
+    // An ad-hoc target has glibc's libraries only: libstdc++ is not a base library there.
+    let (report, code) = scan(&["--glibc", "2.36", "--kernel", "5.10", p]);
+    assert_eq!(code, 0, "{report:#}");
+    let warnings = findings(&report, &prog, "warning");
+    assert!(warnings.iter().any(|w| w.0 == "missing-library" && w.1 == "libstdc++.so.6"), "{warnings:?}");
+
+    // A profile that lists libstdc++ but gives no levels: a note says what was not checked.
+    let profile = dir.path().join("no-levels.json");
+    std::fs::write(
+        &profile,
+        r#"{"name": "no-levels", "glibc": "2.36", "kernel": "5.10", "arches": ["x86_64"],
+            "systemLibs": ["libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1"]}"#,
+    )
+    .unwrap();
+    let (report, code) = scan(&["--profile", profile.to_str().unwrap(), p]);
+    assert_eq!(code, 0, "{report:#}");
+    let notes = findings(&report, &prog, "note");
+    assert!(
+        notes.iter().any(|n| n.0 == "libstdcxx-version" && n.2.contains(&"GLIBCXX_3.4.30".to_string())),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn static_executables_get_only_kernel_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("static");
+    compile("#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n", &prog, false, &["-static"]);
+    let p = prog.to_str().unwrap();
+    let (report, code) = scan(&["--profile", "debian-11", p]);
+    assert_eq!(code, 0, "{report:#}");
+    let notes = findings(&report, &prog, "note");
+    assert!(notes.iter().any(|n| n.0 == "static-executable"), "{notes:?}");
+    // glibc 2.36's static startup code declares Linux 3.2.0 in its ABI note.
+    let (report, code) = scan(&["--glibc", "2.36", "--kernel", "3.1", p]);
+    assert_eq!(code, 1);
+    let errors = findings(&report, &prog, "error");
+    assert_eq!(errors, set([("kernel-abi-note".to_string(), "kernel 3.2.0".to_string(), vec![])]));
+}
+
+#[test]
+fn nix_store_interpreter_and_runpath_fail_only_when_portable() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("nixy");
+    let store = "/nix/store/00000000000000000000000000000000-glibc-2.40";
+    compile(
+        "int main(void){return 0;}\n",
+        &prog,
+        false,
+        &[&format!("-Wl,--dynamic-linker={store}/lib/ld-linux-x86-64.so.2"), &format!("-Wl,-rpath,{store}/lib")],
+    );
+    let p = prog.to_str().unwrap();
+    let (report, code) = scan(&["--glibc", "2.36", "--kernel", "5.10", p]);
+    assert_eq!(code, 0, "{report:#}");
+    let warnings: BTreeSet<String> = findings(&report, &prog, "warning").into_iter().map(|f| f.0).collect();
+    assert_eq!(warnings, ["interpreter", "rpath"].iter().map(|s| s.to_string()).collect());
+    let (report, code) = scan(&["--glibc", "2.36", "--kernel", "5.10", "--portable", p]);
+    assert_eq!(code, 1);
+    let errors: BTreeSet<String> = findings(&report, &prog, "error").into_iter().map(|f| f.0).collect();
+    assert_eq!(errors, ["interpreter", "rpath"].iter().map(|s| s.to_string()).collect());
+}
+
+#[test]
+fn human_output_names_file_cause_and_both_versions_without_colour_off_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("arc4random");
+    compile(ARC4RANDOM, &prog, false, &[]);
+    // Next to the program: its C source (written by compile) and a text file, both skipped.
+    std::fs::write(dir.path().join("notes.txt"), "not ELF").unwrap();
+    let out = common::compat(&["scan", "--profile", "debian-11", "--no-syscalls", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&prog.display().to_string()), "{text}");
+    assert!(text.contains("needs GLIBC_2.36 from libc.so.6; debian-11 has glibc 2.31"), "{text}");
+    assert!(text.contains("for: arc4random"), "{text}");
+    assert!(
+        text.contains("1 file checked") && text.contains("2 non-ELF files skipped") && text.contains("NOT compatible"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "colour escape codes in non-terminal output: {text}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = common::compat(&["scan", "/usr/bin/true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no target given"));
+    let out = common::compat(&["scan", "--profile", "debian-1", "/usr/bin/true"]);
+    assert_eq!(out.status.code(), Some(2));
+}
