@@ -1,0 +1,162 @@
+//! The initramfs `compat verify` boots: a static busybox, the files to run
+//! under /verify/bin, the libraries they need (the C library always from
+//! the target's root) under /verify/lib, the target's program interpreter
+//! at the path each file names, and an /init that runs every file and
+//! prints markers [`super::report`] parses.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, VecDeque},
+    fs,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{bail, Context, Result};
+
+use super::{cpio::Cpio, sysroot};
+use crate::{
+    elf::{
+        resolve::{default_dirs, SearchPath},
+        ElfInfo,
+    },
+    profile::GLIBC_SYSTEM_LIBS,
+};
+
+/// Marker lines of the /init script.
+pub const BEGIN: &str = "@@compat-verify-begin";
+pub const END: &str = "@@compat-verify-end";
+pub const KERNEL: &str = "@@compat-verify-kernel";
+pub const DONE: &str = "@@compat-verify-done";
+
+/// One file placed in the image (or why it could not be).
+pub struct Placed {
+    pub file: PathBuf,
+    /// Where /init runs it; `None` when it could not be prepared.
+    pub inside: Option<String>,
+    /// Libraries of the file that were not found (the loader will fail).
+    pub missing: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// Builds the archive; one entry of the result per file, in order.
+pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String]) -> Result<(Vec<u8>, Vec<Placed>)> {
+    let mut cpio = Cpio::new();
+    let busybox_data = fs::read(busybox).with_context(|| format!("{}: cannot read busybox", busybox.display()))?;
+    match ElfInfo::parse(&busybox_data) {
+        Ok(info) if info.interpreter.is_none() && info.needed.is_empty() => {}
+        _ => {
+            bail!("{}: not a statically linked busybox (install busybox-static, or pass --busybox)", busybox.display())
+        }
+    }
+    cpio.file("/bin/busybox", 0o755, &busybox_data);
+    cpio.symlink("/bin/sh", "busybox");
+    for dir in ["/proc", "/sys", "/tmp", "/dev", "/verify/lib"] {
+        cpio.dir(dir);
+    }
+    cpio.char_device("/dev/console", 5, 1);
+    cpio.char_device("/dev/null", 1, 3);
+
+    let mut libs: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut interpreters: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut placed = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let name = file.file_name().map_or_else(|| format!("file{i}"), |n| n.to_string_lossy().into_owned());
+        let inside = format!("/verify/bin/{i}-{}", name.replace(|c: char| !c.is_ascii_graphic() || c == '\'', "_"));
+        let data = match fs::read(file) {
+            Ok(d) => d,
+            Err(e) => {
+                placed.push(Placed {
+                    file: file.clone(),
+                    inside: None,
+                    missing: vec![],
+                    error: Some(format!("cannot read: {e}")),
+                });
+                continue;
+            }
+        };
+        let mut missing = Vec::new();
+        if let Ok(info) = ElfInfo::parse(&data) {
+            if let Some(interp) = &info.interpreter {
+                match sysroot::resolve(sysroot, Path::new(interp)) {
+                    Ok(host) => {
+                        interpreters.insert(interp.clone(), host);
+                    }
+                    Err(_) => missing.push(format!("{interp} (program interpreter, not in the target's root)")),
+                }
+            }
+            missing.extend(needed_closure(file, &info, sysroot, &mut libs));
+        }
+        cpio.file(&inside, 0o755, &data);
+        placed.push(Placed { file: file.clone(), inside: Some(inside), missing, error: None });
+    }
+    for (inside, host) in &interpreters {
+        let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
+        cpio.file(inside, 0o755, &data);
+    }
+    for (soname, host) in &libs {
+        let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
+        cpio.file(&format!("/verify/lib/{soname}"), 0o755, &data);
+    }
+    cpio.file("/init", 0o755, init_script(&placed, args).as_bytes());
+    Ok((cpio.finish(), placed))
+}
+
+/// Adds every library `file` needs, transitively, to `libs` (soname ->
+/// host path); returns the sonames that were not found.
+fn needed_closure(file: &Path, info: &ElfInfo, sysroot: &Path, libs: &mut BTreeMap<String, PathBuf>) -> Vec<String> {
+    let target_dirs: Vec<PathBuf> =
+        default_dirs(&info.arch).iter().filter_map(|d| sysroot::resolve(sysroot, d).ok()).collect();
+    let mut missing = BTreeSet::new();
+    let mut queue: VecDeque<(PathBuf, ElfInfo)> = VecDeque::from([(file.to_path_buf(), info.clone())]);
+    let mut seen = BTreeSet::new();
+    while let Some((path, info)) = queue.pop_front() {
+        let search = SearchPath::for_file(&path, &info, &[], &target_dirs);
+        for soname in &info.needed {
+            if libs.contains_key(soname) || !seen.insert(soname.clone()) {
+                continue;
+            }
+            // The C library always comes from the target, whatever RPATH says.
+            let found = if GLIBC_SYSTEM_LIBS.contains(&soname.as_str()) {
+                SearchPath { dirs: target_dirs.clone() }.find(soname, &info)
+            } else {
+                search.find(soname, &info)
+            };
+            let Some(host) = found else {
+                missing.insert(soname.clone());
+                continue;
+            };
+            let Ok(data) = fs::read(&host) else {
+                missing.insert(soname.clone());
+                continue;
+            };
+            libs.insert(soname.clone(), host.clone());
+            if let Ok(lib_info) = ElfInfo::parse(&data) {
+                queue.push_back((host, lib_info));
+            }
+        }
+    }
+    missing.into_iter().collect()
+}
+
+fn quote(arg: &str) -> String {
+    format!("'{}'", arg.replace('\'', "'\\''"))
+}
+
+fn init_script(placed: &[Placed], args: &[String]) -> String {
+    let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
+    let mut s = String::from(
+        "#!/bin/busybox sh\n\
+         /bin/busybox mount -t proc proc /proc\n\
+         /bin/busybox mount -t sysfs sys /sys\n\
+         export PATH=/bin LD_LIBRARY_PATH=/verify/lib\n",
+    );
+    s.push_str(&format!("echo \"{KERNEL} $(/bin/busybox uname -r)\"\n"));
+    for (i, p) in placed.iter().enumerate() {
+        let Some(inside) = &p.inside else { continue };
+        s.push_str(&format!(
+            "echo {BEGIN} {i}\n{inside} {} </dev/null >/tmp/out 2>&1\nst=$?\n/bin/busybox cat /tmp/out\necho\necho {END} {i} $st\n",
+            args.join(" ")
+        ));
+    }
+    s.push_str(&format!("echo {DONE}\n/bin/busybox poweroff -f\n"));
+    s
+}

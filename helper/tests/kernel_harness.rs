@@ -1,0 +1,208 @@
+//! The proof on a real kernel: test programs (direct system calls new and
+//! old, libc wrapper imports, a runtime-chosen number, a probe that falls
+//! back on ENOSYS), built statically and against the Debian 11 sysroot, run
+//! on Debian 11's 5.10 kernel by `compat verify`, and judged by the
+//! syscall analysis of `compat scan --profile debian-11`. Prints the table
+//! of both and fails on any disagreement but the one expected kind: a
+//! program that probes a new call and falls back on ENOSYS is flagged and
+//! runs.
+//!
+//! Boots qemu (TCG) twice, about 15 s each: ignored by a plain `cargo test`;
+//! scripts/test.sh runs it with `cargo test --test kernel_harness -- --ignored --nocapture`.
+
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Instant,
+};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Programs that make direct system calls: built against Debian 11 and static.
+const DIRECT: &[&str] = &[
+    "getpid_asm",
+    "memfd_secret_asm",
+    "memfd_secret_libc",
+    "epoll_pwait2_libc",
+    "close_range_libc",
+    "runtime_number",
+    "probe_fallback",
+];
+/// Programs that import glibc wrappers Debian 11's glibc lacks: built
+/// against the host glibc (run with the host's libc) and static.
+const WRAPPERS: &[&str] =
+    &["wrapper_close_range", "wrapper_epoll_pwait2", "wrapper_pidfd_open", "wrapper_process_mrelease"];
+
+struct Program {
+    name: &'static str,
+    variant: &'static str,
+    path: PathBuf,
+}
+
+fn programs_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/kernel/programs")
+}
+
+fn build(dir: &Path, name: &'static str, variant: &'static str, flags: &[String]) -> Program {
+    let path = dir.join(format!("{name}.{variant}"));
+    let source = std::fs::read_to_string(programs_dir().join(format!("{name}.c"))).unwrap();
+    let mut all = vec!["-O2".to_string(), format!("-I{}", programs_dir().display())];
+    all.extend_from_slice(flags);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    common::compile(&source, &path, false, &all);
+    Program { name, variant, path }
+}
+
+/// `compat verify --json` of `programs` with `sysroot`: exit status per path.
+fn verify(kernel: &Path, sysroot: &Path, programs: &[&Program]) -> Vec<(PathBuf, Option<i64>, String)> {
+    let mut args = vec![
+        "verify".to_string(),
+        "--json".to_string(),
+        "--timeout".to_string(),
+        "150".to_string(),
+        "--kernel-image".to_string(),
+        kernel.display().to_string(),
+        "--sysroot".to_string(),
+        sysroot.display().to_string(),
+    ];
+    args.extend(programs.iter().map(|p| p.path.display().to_string()));
+    let out = Command::new(common::compat_bin()).args(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "compat verify failed ({}): {stderr}", out.status);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("verify --json: {e}: {stderr}"));
+    let kernel = json["kernel"].as_str().unwrap_or_default();
+    assert!(kernel.starts_with("5.10."), "booted kernel {kernel:?}, expected Debian 11's 5.10");
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                PathBuf::from(f["file"].as_str().unwrap()),
+                f["status"].as_i64(),
+                f["output"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The scanner's verdict: the error findings of the syscall analysis (its
+/// kinds `syscall` and `syscall-wrapper`) for the Debian 11 profile.
+fn scan_errors(path: &Path) -> Vec<String> {
+    let profile = compat::profile::Profile::lookup("debian-11").unwrap();
+    let data = std::fs::read(path).unwrap();
+    compat::syscalls::analyze(&data, &profile)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.severity == compat::finding::Severity::Error)
+        .map(|f| f.symbols.first().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn qemu_available() -> bool {
+    let starts = which::which("qemu-system-x86_64")
+        .ok()
+        .and_then(|q| Command::new(q).arg("--version").output().ok())
+        .is_some_and(|o| o.status.success());
+    if !starts {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "qemu-system-x86_64 cannot start under CI (scripts/install-deps.sh installs qemu-system-x86)"
+        );
+        eprintln!("SKIP: qemu-system-x86_64 cannot start here: the real-kernel harness cannot boot Debian 11's kernel");
+    }
+    starts
+}
+
+#[test]
+#[ignore = "boots Debian 11's kernel under qemu: scripts/test.sh runs it"]
+fn scan_agrees_with_debian_11_kernel() {
+    let started = Instant::now();
+    let Some(root) = common::bullseye() else { return };
+    if !qemu_available() {
+        return;
+    }
+    let kernel = std::fs::read_dir(root.join("sysroot/boot"))
+        .expect("the bullseye sysroot has /boot (linux-image-amd64)")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-5.10")))
+        .expect("Debian 11's vmlinuz-5.10 in the sysroot");
+    let dir = TempDir::new().unwrap();
+    let bullseye_flags = common::bullseye_cflags(&root);
+    let static_flags = vec!["-static".to_string()];
+    let mut target_runs = Vec::new(); // run with Debian 11's root
+    let mut host_runs = Vec::new(); // run with the host's glibc
+    for &name in DIRECT {
+        target_runs.push(build(dir.path(), name, "bullseye", &bullseye_flags));
+        target_runs.push(build(dir.path(), name, "static", &static_flags));
+    }
+    for &name in WRAPPERS {
+        host_runs.push(build(dir.path(), name, "host", &[]));
+        target_runs.push(build(dir.path(), name, "static", &static_flags));
+    }
+    let built = started.elapsed().as_secs_f64();
+
+    let sysroot = root.join("sysroot");
+    let (target_results, host_results) = std::thread::scope(|s| {
+        let a = s.spawn(|| verify(&kernel, &sysroot, &target_runs.iter().collect::<Vec<_>>()));
+        let b = s.spawn(|| verify(&kernel, Path::new("/"), &host_runs.iter().collect::<Vec<_>>()));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let booted = started.elapsed().as_secs_f64() - built;
+
+    println!(
+        "\n{:<26} {:<9} {:<24} {:<26} verdict",
+        "program", "variant", "on Linux 5.10 (compat verify)", "compat scan (debian-11)"
+    );
+    let mut disagreements = Vec::new();
+    let mut expected = Vec::new();
+    let mut caught = 0;
+    for (program, (path, status, output)) in
+        target_runs.iter().zip(&target_results).chain(host_runs.iter().zip(&host_results))
+    {
+        assert_eq!(&program.path, path);
+        let errors = scan_errors(&program.path);
+        let ran = *status == Some(0);
+        let flagged = !errors.is_empty();
+        let verdict = match (ran, flagged) {
+            (true, false) => "agree: runs, not flagged",
+            (false, true) => {
+                caught += 1;
+                "agree: fails, flagged"
+            }
+            (true, true) if program.name.starts_with("probe_") => {
+                expected.push(format!("{}.{}", program.name, program.variant));
+                "EXPECTED: ENOSYS-fallback probe"
+            }
+            _ => {
+                disagreements.push(format!(
+                    "{}.{}: status {status:?}, flagged {errors:?}: {output}",
+                    program.name, program.variant
+                ));
+                "DISAGREE"
+            }
+        };
+        let run = match status {
+            Some(0) => "runs (exit 0)".to_string(),
+            Some(s) if output.contains("ENOSYS") => format!("fails (exit {s}, ENOSYS)"),
+            Some(s) => format!("fails (exit {s})"),
+            None => "did not run".to_string(),
+        };
+        let scan = if flagged { format!("flags {}", errors.join(", ")) } else { "nothing".to_string() };
+        println!("{:<26} {:<9} {:<24} {:<26} {verdict}", program.name, program.variant, run, scan);
+    }
+    println!(
+        "\n{caught} real failures caught, {} expected difference(s) (probes that fall back on ENOSYS: {}), {} disagreement(s); built in {built:.1}s, booted and ran in {booted:.1}s, total {:.1}s",
+        expected.len(),
+        expected.join(", "),
+        disagreements.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(disagreements.is_empty(), "the scan disagrees with the 5.10 kernel:\n{}", disagreements.join("\n"));
+    assert!(caught >= 6, "too few programs failed on 5.10 ({caught}): the harness is not testing anything");
+    assert_eq!(expected.len(), 2, "the ENOSYS-fallback probe (bullseye and static) must run and be flagged");
+}
