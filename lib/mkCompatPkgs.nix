@@ -26,7 +26,9 @@
 #   fixups          overlay from `compat fixups` for this target; default: the
 #                   one of the target's profile in overlays/fixups/, if any
 #
-# The result has `compatTarget` = the resolved target.
+# The result has `compatTarget` = the resolved target (see resolveTarget)
+# plus `strategy` and `fixups` (the profile whose fixups overlay was applied,
+# "given", or null).
 { compat, nixpkgs }:
 {
   system,
@@ -47,11 +49,20 @@ let
       throw "compat: mkCompatPkgs needs a nixpkgs tree: pass nixpkgs = <path>, or use the flake's lib"
     else
       nixpkgs;
+  # Which fixups overlay applies: the caller's, else the one generated for
+  # the target's profile (named, or matched by glibc and kernel), else none.
+  fixupsName =
+    if fixups != null then
+      "given"
+    else if target.profile != null && compat.overlays.fixups ? ${target.profile} then
+      target.profile
+    else
+      null;
   fixupsOverlay =
     if fixups != null then
       fixups
-    else if target.profile != null && compat.overlays.fixups ? ${target.profile} then
-      compat.overlays.fixups.${target.profile}
+    else if fixupsName != null then
+      compat.overlays.fixups.${fixupsName}
     else
       (final: prev: { });
   targetOverlays = [
@@ -101,4 +112,10 @@ let
     inherit (chosen) overlays stdenvStages;
   };
 in
-pkgs // { compatTarget = target // { inherit strategy; }; }
+pkgs
+// {
+  compatTarget = target // {
+    inherit strategy;
+    fixups = fixupsName;
+  };
+}

@@ -10,8 +10,13 @@
       set = "glibc228";
       kernel = "4.19";
       sha256 = "b1900051afad76f7a4f73e71413df4826dce085ef8ddb785a945b66d7d513082";
-      # glibc's own floor for --enable-kernel on x86_64 and aarch64.
-      minKernel = "3.2";
+      # glibc's own floor for --enable-kernel (arch_minimum_kernel), by
+      # architecture; checked against the real 2.31 source by
+      # tests/nix/glibc-patches.sh.
+      minKernel = {
+        x86_64 = "3.2";
+        aarch64 = "3.7";
+      };
       # Intel CET support exists since 2.28 but was still being fixed up; off.
       cet = false;
       patchDir = ../overlays/glibc/2.28;
@@ -21,7 +26,10 @@
       set = "glibc231";
       kernel = "5.10";
       sha256 = "9246fe44f68feeec8c666bb87973d590ce0137cca145df014c72ec95be9ffd17";
-      minKernel = "3.2";
+      minKernel = {
+        x86_64 = "3.2";
+        aarch64 = "3.7";
+      };
       cet = false;
       patchDir = ../overlays/glibc/2.31;
       sourceCheck = "bullseye glibc_2.31.orig.tar.xz";
@@ -30,7 +38,10 @@
       set = "glibc235";
       kernel = "5.15";
       sha256 = "5123732f6b67ccd319305efd399971d58592122bcc2a6518a1bd2510dd0cf52e";
-      minKernel = "3.2";
+      minKernel = {
+        x86_64 = "3.2";
+        aarch64 = "3.7";
+      };
       cet = true;
       patchDir = ../overlays/glibc/2.35;
       sourceCheck = "nearest only: bookworm glibc_2.36.orig.tar.xz (no served suite carries 2.35)";

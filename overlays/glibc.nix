@@ -56,9 +56,12 @@ let
     || lib.hasPrefix "--disable-cet" flag
     || lib.hasPrefix "--enable-werror" flag
     || lib.hasPrefix "--disable-werror" flag
-    # Added for glibc 2.35+ in nixpkgs; the releases here configure fortify
-    # through the compiler flags instead.
-    || flag == "--enable-fortify-source";
+    # Not an option of these releases (checked on 2.31's and 2.36's
+    # configure); fortify comes from the compiler flags.
+    || flag == "--enable-fortify-source"
+    # Static PIE is built by default since 2.34, whose configure dropped the
+    # option (checked on 2.36's configure).
+    || (flag == "--enable-static-pie" && lib.versionAtLeast version "2.34");
 
   retarget =
     pkg:
@@ -95,7 +98,7 @@ let
         configureFlags =
           builtins.filter (flag: !(isManagedFlag flag)) old.configureFlags
           ++ [
-            "--enable-kernel=${kernel}.0"
+            enableKernel
             "--disable-werror"
           ]
           ++ lib.optional prev.stdenv.hostPlatform.isx86_64 (
@@ -126,6 +129,14 @@ let
           { linuxHeaders = "${headers}"; }
       )
     );
+
+  arch = prev.stdenv.hostPlatform.parsed.cpu.name;
+  floor = info.minKernel.${arch} or "0";
+  enableKernel =
+    if builtins.compareVersions kernel floor >= 0 then
+      "--enable-kernel=${kernel}.0"
+    else
+      throw "compat: glibc ${version} on ${arch} needs Linux ${floor} or newer; the target kernel is ${kernel}";
 
   orNull = pkg: if pkg == null then null else retarget pkg;
 in

@@ -9,6 +9,8 @@ let
   compat = import ../../lib { };
   fixtures = import ../../lib { profilesDir = ./fixtures/profiles-good; };
   bad = import ../../lib/readProfiles.nix ./fixtures/profiles-bad;
+  fake = import ../../lib { nixpkgs = ./fixtures/fake-nixpkgs; };
+  fakeArgs = args: fake.mkCompatPkgs ({ system = "x86_64-linux"; } // args);
   throws = expr: !(builtins.tryEval (builtins.deepSeq expr expr)).success;
 
   cases = {
@@ -184,6 +186,68 @@ let
         glibc = "2.31";
       });
       expected = true;
+    };
+    fixupsOfMatchedProfile = {
+      expr = (fakeArgs { glibc = "2.31"; }).compatTarget.fixups;
+      expected = "debian-11";
+    };
+    fixupsOfNamedProfile = {
+      expr = (fakeArgs { profile = "rhel-8"; }).compatTarget.fixups;
+      expected = "rhel-8";
+    };
+    fixupsGiven = {
+      expr = (fakeArgs {
+        glibc = "2.31";
+        fixups = final: prev: { };
+      }).compatTarget.fixups;
+      expected = "given";
+    };
+    fixupsNoneForUnmatchedTarget = {
+      expr = (fakeArgs {
+        glibc = "2.31";
+        kernel = "5.15";
+      }).compatTarget.fixups;
+      expected = null;
+    };
+    bootstrapStrategyOverlays = {
+      # linux headers, glibc, fixups, then the caller's.
+      expr = builtins.length (fakeArgs {
+        glibc = "2.28";
+        overlays = [ (final: prev: { }) ];
+      }).overlays;
+      expected = 4;
+    };
+    leafStrategyOverlays = {
+      # leaf keeps nixpkgs' bootstrap: only fixups and the caller's overlays.
+      expr = builtins.length (fakeArgs {
+        glibc = "2.28";
+        strategy = "leaf";
+      }).overlays;
+      expected = 1;
+    };
+    bootstrapStagesGetOldBootstrapFiles = {
+      expr =
+        let
+          stages = (fakeArgs { glibc = "2.28"; }).stdenvStages { lib = null; };
+        in
+        (builtins.head stages).bootstrapFiles.bootstrapTools.name or "?";
+      expected = "bootstrap-tools.tar.xz";
+    };
+    leafStagesAddOne = {
+      expr = builtins.length ((fakeArgs {
+        glibc = "2.28";
+        strategy = "leaf";
+      }).stdenvStages { });
+      expected = 2;
+    };
+    configPassedThrough = {
+      expr = (fakeArgs {
+        glibc = "2.35";
+        config.allowUnfree = true;
+      }).config;
+      expected = {
+        allowUnfree = true;
+      };
     };
     libAttributes = {
       expr = builtins.all (n: compat ? ${n}) [
