@@ -1,32 +1,65 @@
 //! The compatibility check of a bundle: the one place `bundle` asks the
-//! scanner (in `--portable` mode) about the bundle's files.
+//! scanner. It scans the finished bundle (after rewriting, so what is judged
+//! is what ships) the way `compat scan --portable` does.
 
-use std::path::{Path, PathBuf};
-
-use anyhow::Result;
+use std::path::Path;
 
 use super::FileFinding;
-use crate::profile::Profile;
+use crate::{
+    finding::{FindingKind, Severity},
+    profile::Profile,
+    scan::{self, FileReport, Report, ScanOptions, Status},
+};
 
 /// What the check found.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Judgement {
-    /// The scanner's findings that make the bundle unfit for the target.
+    /// The scanner's report, with paths relative to the bundle root.
+    pub report: Report,
+    /// Its errors: what makes the bundle unfit for the target.
     pub findings: Vec<FileFinding>,
-    /// The scanner's report, as `compat scan` prints it.
-    pub report: String,
-    /// False while the scanner is not available in this build.
-    pub checked: bool,
 }
 
 impl Judgement {
     /// True when the bundle must be refused.
     pub fn incompatible(&self) -> bool {
-        !self.findings.is_empty()
+        !self.report.summary.compatible
     }
 }
 
-/// Checks the ELF files `files` (relative to the bundle root `root`) against `profile`.
-pub fn judge(_root: &Path, _files: &[PathBuf], _profile: &Profile) -> Result<Judgement> {
-    Ok(Judgement::default())
+/// Scans the bundle at `root` against `profile`. Libraries the user left out
+/// with `--exclude` are not held against it: the user says the target has them.
+pub fn judge(root: &Path, profile: &Profile, excludes: &[String]) -> Judgement {
+    let options = ScanOptions { portable: true, syscalls: true, closure: Vec::new(), progress: false };
+    let scanned = scan::scan_paths(&[root.to_path_buf()], profile, &options);
+    let files: Vec<FileReport> = scanned
+        .files
+        .into_iter()
+        .map(|file| {
+            let path = Path::new(&file.path).strip_prefix(root).map_or(file.path.clone(), |p| p.display().to_string());
+            let findings = file
+                .findings
+                .into_iter()
+                .filter(|f| {
+                    !(f.kind == FindingKind::MissingLibrary
+                        && f.library.as_ref().is_some_and(|lib| excludes.iter().any(|e| e == lib)))
+                })
+                .collect();
+            FileReport::new(path, file.kind, file.arch, findings)
+        })
+        .collect();
+    let report =
+        Report::new(scanned.target, scanned.portable, scanned.syscalls, files, scanned.summary.skipped_non_elf);
+    let findings = report
+        .files
+        .iter()
+        .filter(|f| matches!(f.status, Status::Error | Status::Unreadable))
+        .flat_map(|f| {
+            f.findings
+                .iter()
+                .filter(|x| x.severity == Severity::Error)
+                .map(|x| FileFinding { file: f.path.clone().into(), finding: x.clone() })
+        })
+        .collect();
+    Judgement { report, findings }
 }

@@ -68,12 +68,10 @@ pub struct Outcome {
     pub manifest: Manifest,
     /// The compatibility check refused the bundle (and --force was not given): nothing was written.
     pub refused: bool,
-    /// The scanner's report when it found something.
-    pub report: String,
+    /// The compatibility check's report on the bundle.
+    pub report: crate::scan::Report,
     /// Things left out or left over, one line each, naming the file.
     pub warnings: Vec<String>,
-    /// False when the compatibility check could not run.
-    pub checked: bool,
 }
 
 /// Where the bundle is assembled: the output directory itself, or a
@@ -164,8 +162,7 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
     let leftovers = leftovers::sweep(&root, &collected.map);
     fail_with(&leftovers.errors, "cannot finish the bundle")?;
 
-    let elf_paths: Vec<PathBuf> = resolution.elves.iter().map(|e| e.dest.clone()).collect();
-    let judgement = judge::judge(&root, &elf_paths, &opts.profile)?;
+    let judgement = judge::judge(&root, &opts.profile, &opts.excludes);
     let refused = judgement.incompatible() && !opts.force;
 
     let mut findings = leftovers.findings.clone();
@@ -188,7 +185,7 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
         findings,
         forced: opts.force && judgement.incompatible(),
     };
-    let outcome = Outcome { manifest, refused, report: judgement.report.clone(), warnings, checked: judgement.checked };
+    let outcome = Outcome { manifest, refused, report: judgement.report, warnings };
     if refused {
         return Ok(outcome);
     }

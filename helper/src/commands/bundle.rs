@@ -1,14 +1,20 @@
 //! `compat bundle`: Make a self-contained artifact that runs on the target without Nix.
 
-use std::path::PathBuf;
+use std::{io::IsTerminal, path::PathBuf};
 
 use anyhow::Result;
 
 use crate::{
     bundle::{self, Options},
     commands::target::TargetArgs,
-    exit,
+    exit, scan,
 };
+
+/// Colour only on a terminal, and never with NO_COLOR set.
+fn style(terminal: bool) -> scan::human::Style {
+    let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    scan::human::Style { colour, quiet: false }
+}
 
 /// Make a self-contained artifact that runs on the target without Nix.
 ///
@@ -62,7 +68,7 @@ pub struct Args {
     /// Bundle even what the compatibility check refuses (warns on stderr).
     #[arg(long)]
     pub force: bool,
-    /// Print the manifest as JSON (or, when refused, the findings).
+    /// Print the manifest as JSON (or, when refused, the scan report as `compat scan --json` does).
     #[arg(long)]
     pub json: bool,
     /// The patchelf to use (default: the one on PATH).
@@ -87,14 +93,11 @@ pub fn run(args: Args) -> Result<u8> {
     for warning in &outcome.warnings {
         eprintln!("compat bundle: warning: {warning}");
     }
-    if !outcome.checked {
-        eprintln!("compat bundle: note: the compatibility check (compat scan) is not available in this build");
-    }
     if outcome.refused {
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&outcome.manifest.findings)?);
+            println!("{}", serde_json::to_string_pretty(&outcome.report)?);
         } else {
-            print!("{}", outcome.report);
+            scan::human::write(&mut std::io::stdout().lock(), &outcome.report, style(std::io::stdout().is_terminal()))?;
         }
         eprintln!(
             "compat bundle: refused: the bundle would not run on {} (report above); nothing written. \
@@ -104,7 +107,7 @@ pub fn run(args: Args) -> Result<u8> {
         return Ok(exit::FOUND);
     }
     if outcome.manifest.forced {
-        eprint!("{}", outcome.report);
+        scan::human::write(&mut std::io::stderr().lock(), &outcome.report, style(std::io::stderr().is_terminal()))?;
         eprintln!(
             "compat bundle: WARNING: --force: bundling what will NOT run on {} (findings above, also in the manifest)",
             opts.profile.name
@@ -116,7 +119,7 @@ pub fn run(args: Args) -> Result<u8> {
         let m = &outcome.manifest;
         let wheres: Vec<String> = opts.dir.iter().chain(opts.archive.iter()).map(|p| p.display().to_string()).collect();
         println!(
-            "bundled {} files ({} ELF, {} vendored libraries) for {} into {}",
+            "bundled {} file(s) ({} ELF, {} vendored libraries) for {} into {}",
             m.files.len(),
             m.elf.len(),
             m.vendored.len(),
