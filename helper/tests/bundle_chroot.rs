@@ -12,20 +12,6 @@ use std::{fs, path::Path, process::Command};
 use bundle_support::*;
 use serde_json::Value;
 
-/// Unpacks Debian 11's libc6 .deb (from the sysroot's package cache) into `root`.
-fn libc6_root(bullseye: &Path, root: &Path) {
-    let deb = fs::read_dir(bullseye.join("debs"))
-        .expect("the Debian 11 package cache")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("libc6_"))
-        .expect("libc6_*.deb in COMPAT_BULLSEYE/debs");
-    let out = Command::new("dpkg-deb").arg("-x").arg(&deb).arg(root).output().expect("run dpkg-deb");
-    assert!(out.status.success(), "dpkg-deb -x {}: {}", deb.display(), String::from_utf8_lossy(&out.stderr));
-    assert!(root.join("lib64/ld-linux-x86-64.so.2").symlink_metadata().is_ok(), "libc6 has the loader");
-    assert!(!root.join("lib/x86_64-linux-gnu/libz.so.1").exists(), "the chroot must not provide zlib");
-}
-
 /// Runs `program` chrooted into `root` with a clean environment (nothing of
 /// the host, such as cargo's LD_LIBRARY_PATH, leaks in) and /proc mounted, as
 /// on any running Linux system: glibc finds a program's own $ORIGIN through

@@ -182,3 +182,28 @@ fn a_dangling_symlink_in_a_directory_is_reported_and_left_out() {
     assert!(dist.join("bin/broken").symlink_metadata().is_err());
     assert_eq!(fs::read_link(dist.join("bin/zdemo-alias")).unwrap(), Path::new("zdemo"), "inner symlinks stay links");
 }
+
+#[test]
+fn origin_relative_runpaths_of_a_relative_input_are_followed() {
+    let Some(bullseye) = common::bullseye() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // A library (its $ORIGIN is the path it is reached by, here a relative one).
+    let lib = tmp.path().join("libzwrap.so");
+    let mut flags = common::bullseye_cflags(&bullseye);
+    flags.extend(["-shared".into(), "-fPIC".into(), "-lz".into()]);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    common::compile("#include <zlib.h>\nconst char *v(void) { return zlibVersion(); }\n", &lib, false, &flags);
+    let app = tmp.path().join("app");
+    copy(&lib, &app.join("libexec/libzwrap.so"));
+    copy(&bullseye.join("sysroot/lib/x86_64-linux-gnu/libz.so.1"), &app.join("private/libz.so.1"));
+    patchelf(&["--set-rpath", "$ORIGIN/../private"], &app.join("libexec/libzwrap.so"));
+    let out = std::process::Command::new(common::compat_bin())
+        .args(["bundle", "--glibc", "2.31", "--kernel", "5.10", "app", "--dir", "dist", "--json"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["vendored"], serde_json::json!([]), "the library travels inside the input");
+    assert_eq!(patchelf(&["--print-rpath"], &tmp.path().join("dist/libexec/libzwrap.so")), "$ORIGIN/../private");
+}
