@@ -1,0 +1,90 @@
+//! The build closure of a package: every derivation needed to build it,
+//! named and versioned, from two Nix calls (instantiate, then
+//! `nix-store -q --requisites`) and the `.drv` files themselves.
+
+use std::{collections::BTreeMap, path::Path};
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use super::{derivation::Derivation, drv_name, installable::Installable, run::run, tools::NixTools};
+
+/// One package (name and version) of a closure, with every derivation that builds it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ClosurePackage {
+    pub name: String,
+    pub version: String,
+    /// CPU of the derivation's system ("x86_64"), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    pub drv_paths: Vec<String>,
+}
+
+/// A package's build closure.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Closure {
+    /// The derivation of the package itself.
+    pub drv_path: String,
+    /// Packages, each name+version once, sorted by name.
+    pub packages: Vec<ClosurePackage>,
+    /// Fixed-output derivations (sources, patches, downloads).
+    pub sources: usize,
+    /// `.drv` files that could not be read (named from their store path instead).
+    pub unreadable: Vec<String>,
+}
+
+/// Instantiates `installable` and returns its store derivation path.
+pub fn instantiate(tools: &NixTools, installable: &Installable) -> Result<String> {
+    let out = match installable {
+        Installable::Flake(reference) => run(tools.nix()?, &["path-info", "--derivation", reference])?,
+        Installable::File { path, attr } => {
+            run(&tools.nix_instantiate, &[&path.display().to_string(), "--attr", attr])?
+        }
+    };
+    match out.lines().map(str::trim).find(|l| l.ends_with(".drv")) {
+        Some(drv) => Ok(drv.to_string()),
+        None => bail!("{}: Nix printed no derivation path (got '{}')", installable.display(), out.trim()),
+    }
+}
+
+/// Walks the build closure of `drv_path`: one `nix-store` call, then the `.drv` files.
+pub fn walk(tools: &NixTools, drv_path: &str) -> Result<Closure> {
+    let listing = run(&tools.nix_store, &["--query", "--requisites", drv_path])?;
+    let mut packages: BTreeMap<(String, String), ClosurePackage> = BTreeMap::new();
+    let mut sources = 0;
+    let mut unreadable = Vec::new();
+    for path in listing.lines().map(str::trim).filter(|p| p.ends_with(".drv")) {
+        let store_name = drv_name::store_name(path).trim_end_matches(".drv");
+        let (name, version, cpu) = match Derivation::read(Path::new(path)) {
+            Ok(drv) => {
+                if drv.fixed_output {
+                    sources += 1;
+                    continue;
+                }
+                let cpu = drv.system.split_once('-').map(|(cpu, _)| cpu.to_string());
+                let (name, version) = match drv.pname_version() {
+                    Some((p, v)) => (p.to_string(), v.to_string()),
+                    None => {
+                        let (n, v) = drv_name::split(store_name);
+                        (n.to_string(), v.to_string())
+                    }
+                };
+                (name, version, cpu)
+            }
+            Err(_) => {
+                unreadable.push(path.to_string());
+                let (n, v) = drv_name::split(store_name);
+                (n.to_string(), v.to_string(), None)
+            }
+        };
+        let entry = packages.entry((name.clone(), version.clone())).or_insert_with(|| ClosurePackage {
+            name,
+            version,
+            cpu: cpu.clone(),
+            drv_paths: Vec::new(),
+        });
+        entry.drv_paths.push(path.to_string());
+    }
+    Ok(Closure { drv_path: drv_path.to_string(), packages: packages.into_values().collect(), sources, unreadable })
+}

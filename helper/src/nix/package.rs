@@ -1,0 +1,68 @@
+//! `compat eval`'s question to Nix: name, version, drvPath, outputs and meta
+//! of a package, in one evaluation.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{installable::Installable, run::run, tools::NixTools};
+
+/// What Nix says about one package.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageInfo {
+    pub name: String,
+    pub pname: Option<String>,
+    pub version: Option<String>,
+    pub drv_path: String,
+    pub system: Option<String>,
+    /// Output name -> store path.
+    pub outputs: BTreeMap<String, String>,
+    /// meta: description, homepage, license (SPDX ids or short names),
+    /// mainProgram, platforms, broken and a few more, where JSON can hold them.
+    pub meta: BTreeMap<String, serde_json::Value>,
+}
+
+/// The Nix function from a derivation to the [`PackageInfo`] fields.
+pub const INFO_FUNCTION: &str = r#"p:
+let
+  simple = v: builtins.elem (builtins.typeOf v) [ "string" "bool" "int" "float" "null" ];
+  license = l: if builtins.isAttrs l then l.spdxId or l.shortName or l.fullName or null else l;
+  metaValue = k: v:
+    if k == "license" then (if builtins.isList v then map license v else license v)
+    else if simple v then v
+    else if builtins.isList v && builtins.all builtins.isString v then v
+    else null;
+  meta = p.meta or { };
+  # Only these: other fields (maintainers, say) can fail to evaluate in ways tryEval does not catch.
+  keys = [ "description" "longDescription" "homepage" "changelog" "license" "mainProgram" "platforms"
+           "broken" "unfree" "insecure" "knownVulnerabilities" "outputsToInstall" "position" ];
+  metaEntries = builtins.concatMap (k:
+    let r = builtins.tryEval (metaValue k meta.${k}); in
+    if r.success && r.value != null then [ { name = k; value = r.value; } ] else [ ]
+  ) (builtins.filter (k: meta ? ${k}) keys);
+in {
+  name = p.name;
+  pname = p.pname or null;
+  version = p.version or null;
+  drvPath = p.drvPath;
+  system = p.system or null;
+  outputs = builtins.listToAttrs (map (o: { name = o; value = p.${o}.outPath; }) (p.outputs or [ "out" ]));
+  meta = builtins.listToAttrs metaEntries;
+}"#;
+
+/// Evaluates one installable with one Nix call.
+pub fn evaluate(tools: &NixTools, installable: &Installable) -> Result<PackageInfo> {
+    let json = match installable {
+        Installable::Flake(reference) => {
+            let nix = tools.nix()?;
+            run(nix, &["eval", "--json", reference, "--apply", INFO_FUNCTION])?
+        }
+        Installable::File { .. } => {
+            let expr = format!("({INFO_FUNCTION}) ({})", installable.file_expr().unwrap_or_default());
+            run(&tools.nix_instantiate, &["--eval", "--strict", "--json", "--expr", &expr])?
+        }
+    };
+    serde_json::from_str(&json).with_context(|| format!("{}: unexpected answer from Nix", installable.display()))
+}
