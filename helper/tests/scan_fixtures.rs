@@ -241,3 +241,66 @@ fn usage_errors_exit_2() {
     let out = common::compat(&["scan", "--profile", "debian-1", "/usr/bin/true"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn syscall_analysis_runs_for_every_file_unless_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("memfd-secret");
+    // memfd_secret (447) came with Linux 5.14.
+    let src = "#define _GNU_SOURCE\n#include <unistd.h>\n#include <sys/syscall.h>\nint main(void){return (int)syscall(447, 0);}\n";
+    compile(src, &prog, false, &["-O1"]);
+    let p = prog.to_str().unwrap();
+    let out = common::compat(&["scan", "--json", "--glibc", "2.36", "--kernel", "5.10", p]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["syscalls"], true);
+    let errors = findings(&report, &prog, "error");
+    assert!(errors.iter().any(|e| e.0 == "syscall" && e.2 == vec!["memfd_secret".to_string()]), "{errors:?}");
+
+    let (report, code) = scan(&["--glibc", "2.36", "--kernel", "5.10", p]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["syscalls"], false);
+    let (_, code) = scan(&["--glibc", "2.36", "--kernel", "5.14", p]);
+    assert_eq!(code, 0);
+}
+
+/// Every field name and finding kind the report uses is documented in docs/scan-json.md.
+#[test]
+fn json_schema_doc_covers_every_field_the_report_uses() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/scan-json.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    compile(ARC4RANDOM, &d.join("arc4random"), false, &[]);
+    compile(CONDVAR, &d.join("condvar"), true, &[]);
+    compile("int main(void){return 0;}\n", &d.join("static"), false, &["-static"]);
+    std::fs::write(d.join("broken"), b"\x7fELF broken").unwrap();
+    let (report, _) = scan(&["--profile", "debian-11", d.to_str().unwrap()]);
+
+    fn keys(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    out.insert(k.clone());
+                    keys(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let mut names = BTreeSet::new();
+    keys(&report, &mut names);
+    for file in report["files"].as_array().unwrap() {
+        names.insert(file["status"].as_str().unwrap().to_string());
+        for f in file["findings"].as_array().unwrap() {
+            names.insert(f["kind"].as_str().unwrap().to_string());
+            names.insert(f["severity"].as_str().unwrap().to_string());
+        }
+    }
+    for name in ["glibc-version", "libstdcxx-version", "static-executable", "unreadable", "symbols", "target_has"] {
+        assert!(names.contains(name), "fixture report lacks {name}: {report:#}");
+    }
+    for name in names {
+        assert!(doc.contains(&format!("`{name}`")), "docs/scan-json.md does not document `{name}`");
+    }
+}
