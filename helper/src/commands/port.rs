@@ -1,11 +1,88 @@
 //! `compat port`: Lift an old nixpkgs expression into current nixpkgs.
 
-use anyhow::{bail, Result};
+use std::{fs, path::PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::{
+    exit,
+    port::{self, rules, PortRule, RULES},
+};
 
 /// Lift an old nixpkgs expression into current nixpkgs.
+///
+/// Rewrites what current nixpkgs renamed or removed (see --list-rules)
+/// without touching anything else: comments, layout and blank lines stay as
+/// they were. Running it again changes nothing. Files that do not parse are
+/// left alone with an error.
+///
+/// Examples:
+///   compat port old/glibc-2.31.nix > glibc.nix
+///   compat port --in-place pkgs/foo/default.nix pkgs/bar/default.nix
+///   compat port --check pkgs/*/default.nix        # exit 1 when one still needs porting
+///   compat port --rules stdenv-lib,pkgconfig foo.nix
+///   compat port --list-rules
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Nix files to port. Without --in-place or --check, exactly one, printed to stdout.
+    #[arg(value_name = "FILE", required_unless_present = "list_rules")]
+    pub files: Vec<PathBuf>,
+    /// Rewrite the files in place.
+    #[arg(long, conflicts_with = "check")]
+    pub in_place: bool,
+    /// Change nothing; exit 1 when a file still needs porting (and name the rules).
+    #[arg(long)]
+    pub check: bool,
+    /// Only these rules (comma-separated ids from --list-rules).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub rules: Vec<String>,
+    /// List the rules with what each rewrites, and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
 
-pub fn run(_args: Args) -> Result<u8> {
-    bail!("compat port is not implemented yet")
+pub fn run(args: Args) -> Result<u8> {
+    if args.list_rules {
+        for rule in RULES {
+            println!("{:<18} {}", rule.id, rule.description);
+        }
+        return Ok(exit::OK);
+    }
+    let selected: Vec<&PortRule> =
+        if args.rules.is_empty() { RULES.iter().collect() } else { rules::select(&args.rules)? };
+    if !args.in_place && !args.check && args.files.len() != 1 {
+        bail!("give one FILE to print, or use --in-place / --check for several");
+    }
+    let mut status = exit::OK;
+    for file in &args.files {
+        let origin = file.display().to_string();
+        let result = fs::read_to_string(file)
+            .with_context(|| format!("{origin}: cannot read"))
+            .and_then(|text| port::port(&text, &selected, &origin).map(|p| (text, p)));
+        let (original, ported) = match result {
+            Ok(r) => r,
+            Err(err) => {
+                eprintln!("compat port: {err:#}");
+                status = exit::ERROR;
+                continue;
+            }
+        };
+        for note in &ported.notes {
+            eprintln!("compat port: {origin}: note: {note}");
+        }
+        if args.check {
+            if ported.text != original {
+                println!("{origin}: needs porting ({})", ported.applied.join(", "));
+                status = status.max(exit::FOUND);
+            }
+        } else if args.in_place {
+            if ported.text != original {
+                fs::write(file, &ported.text).with_context(|| format!("{origin}: cannot write"))?;
+                eprintln!("compat port: {origin}: {}", ported.applied.join(", "));
+            }
+        } else {
+            print!("{}", ported.text);
+        }
+    }
+    Ok(status)
 }

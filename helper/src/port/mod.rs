@@ -1,3 +1,58 @@
 //! Lossless rewriting of old nixpkgs expressions for current nixpkgs.
+//!
+//! A file is parsed with rnix; each rule ([`rules::RULES`]) walks the
+//! syntax tree and proposes text edits ([`edit::Edit`]) for the spots it
+//! rewrites; the edits are applied to the original text, so everything a
+//! rule does not touch -- comments, layout, blank lines -- stays byte for
+//! byte. Rules run one after another, each on the text the previous ones
+//! left, and a second run finds nothing to do.
 
+pub mod edit;
+pub mod formals;
+pub mod rules;
 pub mod syntax;
+pub mod tree;
+
+use anyhow::{bail, Result};
+
+pub use rules::{PortRule, RULES};
+
+/// What porting a text did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ported {
+    pub text: String,
+    /// Ids of the rules that changed something, in the order they ran.
+    pub applied: Vec<&'static str>,
+    /// Things a person should look at (a rule left a spot alone, say).
+    pub notes: Vec<String>,
+}
+
+/// Ports `text` with `rules`. Refuses text that does not parse; `origin`
+/// names it in errors.
+pub fn port(text: &str, rules: &[&PortRule], origin: &str) -> Result<Ported> {
+    let errors = syntax::parse_errors(text);
+    if !errors.is_empty() {
+        bail!("{origin}: not valid Nix, left alone: {}", errors.join("; "));
+    }
+    let mut current = text.to_string();
+    let mut applied = Vec::new();
+    let mut notes = Vec::new();
+    for rule in rules {
+        let root = rnix::Root::parse(&current).syntax();
+        let outcome = (rule.apply)(&root);
+        notes.extend(outcome.notes.into_iter().map(|n| format!("{}: {n}", rule.id)));
+        if outcome.edits.is_empty() {
+            continue;
+        }
+        let next = edit::apply(&current, outcome.edits)?;
+        let errors = syntax::parse_errors(&next);
+        if !errors.is_empty() {
+            bail!("{origin}: rule {} produced invalid Nix ({}); this is a bug in compat", rule.id, errors.join("; "));
+        }
+        if next != current {
+            applied.push(rule.id);
+            current = next;
+        }
+    }
+    Ok(Ported { text: current, applied, notes })
+}

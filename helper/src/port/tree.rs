@@ -1,0 +1,81 @@
+//! Small questions about rnix syntax trees that the rules share.
+
+use rnix::{SyntaxKind::*, SyntaxNode, SyntaxToken};
+
+/// The identifier text of a NODE_IDENT.
+pub fn ident_text(node: &SyntaxNode) -> Option<String> {
+    if node.kind() != NODE_IDENT {
+        return None;
+    }
+    node.first_token().filter(|t| t.kind() == TOKEN_IDENT).map(|t| t.text().to_string())
+}
+
+/// Child nodes of `node`.
+pub fn children(node: &SyntaxNode) -> Vec<SyntaxNode> {
+    node.children().collect()
+}
+
+/// For a NODE_SELECT: its base expression and its attribute path's idents (in order).
+pub fn select_parts(select: &SyntaxNode) -> Option<(SyntaxNode, Vec<SyntaxNode>)> {
+    if select.kind() != NODE_SELECT {
+        return None;
+    }
+    let mut kids = select.children();
+    let base = kids.next()?;
+    let path = kids.next().filter(|n| n.kind() == NODE_ATTRPATH)?;
+    Some((base, path.children().collect()))
+}
+
+/// True when this NODE_IDENT is a reference to a variable (not an attribute
+/// name in a path, a binding, an `inherit`, or a function parameter).
+pub fn is_variable_reference(ident: &SyntaxNode) -> bool {
+    match ident.parent().map(|p| p.kind()) {
+        Some(NODE_ATTRPATH | NODE_INHERIT | NODE_PAT_ENTRY | NODE_IDENT_PARAM | NODE_PAT_BIND) => false,
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// The bindings of a NODE_ATTR_SET: (name, the NODE_ATTRPATH_VALUE) for
+/// single-identifier keys, and names brought in by `inherit`.
+pub fn bindings(set: &SyntaxNode) -> Vec<(String, Option<SyntaxNode>)> {
+    let mut out = Vec::new();
+    for child in set.children() {
+        match child.kind() {
+            NODE_ATTRPATH_VALUE => {
+                if let Some(path) = child.children().find(|n| n.kind() == NODE_ATTRPATH) {
+                    let parts: Vec<SyntaxNode> = path.children().collect();
+                    if let [single] = parts.as_slice() {
+                        if let Some(name) = ident_text(single) {
+                            out.push((name, Some(child.clone())));
+                        }
+                    }
+                }
+            }
+            NODE_INHERIT => {
+                for id in child.children().filter(|n| n.kind() == NODE_IDENT) {
+                    if let Some(name) = ident_text(&id) {
+                        out.push((name, None));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The value expression of a NODE_ATTRPATH_VALUE.
+pub fn binding_value(binding: &SyntaxNode) -> Option<SyntaxNode> {
+    binding.children().find(|n| n.kind() != NODE_ATTRPATH)
+}
+
+/// The whitespace token right before `node`, if any.
+pub fn whitespace_before(node: &SyntaxNode) -> Option<SyntaxToken> {
+    node.first_token()?.prev_token().filter(|t| t.kind() == TOKEN_WHITESPACE)
+}
+
+/// True when the NODE_ATTR_SET is `rec { ... }`.
+pub fn is_rec(set: &SyntaxNode) -> bool {
+    set.children_with_tokens().any(|e| e.kind() == TOKEN_REC)
+}

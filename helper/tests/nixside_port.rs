@@ -1,0 +1,248 @@
+//! compat port on small expressions written for these tests: each rule,
+//! layout and comments kept, idempotence, output that parses, the CLI.
+
+mod common;
+
+use compat::port::{port, syntax::parse_errors, RULES};
+
+fn all(text: &str) -> compat::port::Ported {
+    let rules: Vec<_> = RULES.iter().collect();
+    let ported = port(text, &rules, "test.nix").expect("ports");
+    assert!(parse_errors(&ported.text).is_empty(), "output does not parse:\n{}", ported.text);
+    let again = port(&ported.text, &rules, "test.nix").expect("ports again");
+    assert_eq!(again.text, ported.text, "not idempotent");
+    assert!(again.applied.is_empty(), "second run applied {:?}", again.applied);
+    ported
+}
+
+const OLD_HELLO: &str = r#"# An old expression.
+{ stdenv, fetchurl, pkgconfig, openssl
+, zlib # compression
+}:
+
+stdenv.mkDerivation rec {
+  name = "hello-${version}";
+  version = "2.10";
+
+  src = fetchurl {
+    url = "mirror://gnu/hello/${name}.tar.gz";
+    sha256 = "0ssi1wpaf7plaswqqjwigppsg5fyh99vdlb9kzl7c9lng89ndq1i";
+  };
+
+  /* keep this comment */
+  buildInputs = [ pkgconfig openssl zlib ];
+
+  doCheck = !stdenv.isDarwin;
+
+  meta = with stdenv.lib; {
+    description = "A program that produces a familiar, friendly greeting";
+    license = licenses.gpl3Plus; # SPDX: GPL-3.0-or-later
+    platforms = stdenv.lib.platforms.unix;
+  };
+}
+"#;
+
+const NEW_HELLO: &str = r#"# An old expression.
+{ lib, stdenv, fetchurl, pkg-config, openssl
+, zlib # compression
+}:
+
+stdenv.mkDerivation rec {
+  pname = "hello";
+  version = "2.10";
+
+  src = fetchurl {
+    url = "mirror://gnu/hello/${pname}-${version}.tar.gz";
+    sha256 = "0ssi1wpaf7plaswqqjwigppsg5fyh99vdlb9kzl7c9lng89ndq1i";
+  };
+
+  /* keep this comment */
+  nativeBuildInputs = [ pkg-config ];
+  buildInputs = [ openssl zlib ];
+
+  doCheck = !stdenv.hostPlatform.isDarwin;
+
+  meta = with lib; {
+    description = "A program that produces a familiar, friendly greeting";
+    license = licenses.gpl3Plus; # SPDX: GPL-3.0-or-later
+    platforms = lib.platforms.unix;
+  };
+}
+"#;
+
+#[test]
+fn ports_a_whole_old_expression_keeping_everything_else() {
+    let ported = all(OLD_HELLO);
+    assert_eq!(ported.text, NEW_HELLO);
+    assert_eq!(ported.applied, ["stdenv-lib", "name-to-pname", "pkgconfig", "pkg-config-native", "stdenv-platform"]);
+}
+
+#[test]
+fn lib_is_added_in_each_argument_style() {
+    let cases = [
+        ("{ stdenv }:\nstdenv.lib.id", "{ lib, stdenv }:\nlib.id"),
+        ("{ stdenv\n, fetchurl\n}:\nstdenv.lib.id", "{ lib\n, stdenv\n, fetchurl\n}:\nlib.id"),
+        ("{\n  stdenv,\n  fetchurl,\n}:\nstdenv.lib.id", "{\n  lib,\n  stdenv,\n  fetchurl,\n}:\nlib.id"),
+        ("{\n  stdenv,\n}:\nstdenv.lib.id", "{\n  lib,\n  stdenv,\n}:\nlib.id"),
+        ("{ ... }@args:\nargs.stdenv.lib", "{ ... }@args:\nargs.stdenv.lib"),
+        ("{ stdenv, ... }:\nwith stdenv.lib; [ id ]", "{ lib, stdenv, ... }:\nwith lib; [ id ]"),
+        ("{ lib, stdenv }:\nstdenv.lib.id", "{ lib, stdenv }:\nlib.id"),
+        (
+            "{ stdenv }:\nlet inherit (stdenv.lib) optional; in optional",
+            "{ lib, stdenv }:\nlet inherit (lib) optional; in optional",
+        ),
+    ];
+    for (old, new) in cases {
+        assert_eq!(all(old).text, new, "from {old:?}");
+    }
+    let not_a_function = all("let stdenv = import ./stdenv.nix; in stdenv.lib.id");
+    assert_eq!(not_a_function.text, "let stdenv = import ./stdenv.nix; in lib.id");
+    assert!(not_a_function.notes.iter().any(|n| n.contains("`lib` was not added")), "{:?}", not_a_function.notes);
+}
+
+#[test]
+fn name_becomes_pname_only_where_version_is_beside_it() {
+    // version from a let: nothing to do.
+    let from_let = "let version = \"1\"; in mkDerivation { name = \"x-${version}\"; }";
+    assert_eq!(all(from_let).text, from_let);
+    // Not rec: no references to fix.
+    assert_eq!(
+        all("stdenv.mkDerivation { name = \"x-${version}\"; version = \"1\"; }").text,
+        "stdenv.mkDerivation { pname = \"x\"; version = \"1\"; }"
+    );
+    assert_eq!(
+        all("stdenv.mkDerivation (finalAttrs: { name = \"x-${version}\"; version = \"1\"; })").text,
+        "stdenv.mkDerivation (finalAttrs: { pname = \"x\"; version = \"1\"; })"
+    );
+    // Only the builder's own set: a fetcher's name stays.
+    let fetcher = "stdenv.mkDerivation rec {\n  name = \"x-1.0\";\n  src = fetchurl { name = \"x-1.0.tar.gz\"; url = \"u\"; };\n}";
+    let want = "stdenv.mkDerivation rec {\n  pname = \"x\";\n  version = \"1.0\";\n  src = fetchurl { name = \"x-1.0.tar.gz\"; url = \"u\"; };\n}";
+    assert_eq!(all(fetcher).text, want);
+    assert_eq!(
+        all("buildPythonPackage rec { name = \"py-2.1\"; src = \"${name}.tgz\"; }").text,
+        "buildPythonPackage rec { pname = \"py\"; version = \"2.1\"; src = \"${pname}-${version}.tgz\"; }"
+    );
+    let plain = "{ name = \"x-${version}\"; version = \"1\"; }";
+    assert_eq!(all(plain).text, plain);
+    // `name` used bare in a rec set: left alone, with a note.
+    let bare = "mkDerivation rec { name = \"x-${version}\"; version = \"1\"; n = name; }";
+    let ported = all(bare);
+    assert_eq!(ported.text, bare);
+    assert!(ported.notes.iter().any(|n| n.contains("left `name")), "{:?}", ported.notes);
+    // A redundant name is dropped with its line.
+    let redundant =
+        "mkDerivation rec {\n  pname = \"x\";\n  version = \"1\";\n  name = \"${pname}-${version}\";\n  src = ./.;\n}";
+    assert_eq!(all(redundant).text, "mkDerivation rec {\n  pname = \"x\";\n  version = \"1\";\n  src = ./.;\n}");
+    // Other shapes stay.
+    for keep in [
+        "mkDerivation { name = \"x-${version}-bin\"; version = \"1\"; }",
+        "mkDerivation { name = \"x\"; version = \"1\"; }",
+        "mkDerivation { name = \"x-unstable\"; }",
+    ] {
+        assert_eq!(all(keep).text, keep);
+    }
+}
+
+#[test]
+fn pkgconfig_is_renamed_as_a_variable_only() {
+    let text = "{ pkgconfig, python3Packages }:\n{ a = [ pkgconfig ]; b = python3Packages.pkgconfig; c = { pkgconfig = 1; }; }";
+    let want = "{ pkg-config, python3Packages }:\n{ a = [ pkg-config ]; b = python3Packages.pkgconfig; c = { pkgconfig = 1; }; }";
+    assert_eq!(all(text).text, want);
+    // Both names in the arguments: the old one goes.
+    assert_eq!(all("{ pkg-config, pkgconfig, zlib }:\n[ pkgconfig ]").text, "{ pkg-config, zlib }:\n[ pkg-config ]");
+    assert_eq!(all("{ zlib, pkgconfig }:\n[ pkgconfig ]").text, "{ zlib, pkg-config }:\n[ pkg-config ]");
+    // `inherit pkgconfig` would change an attribute's name: left alone.
+    let inherit = "{ pkgconfig }:\n{ inherit pkgconfig; }";
+    assert_eq!(all(inherit).text, inherit);
+}
+
+#[test]
+fn pkg_config_moves_to_native_build_inputs() {
+    let multi = "{\n  nativeBuildInputs = [\n    cmake\n  ];\n  buildInputs = [\n    zlib\n    pkg-config\n  ];\n}";
+    let want = "{\n  nativeBuildInputs = [\n    cmake\n    pkg-config\n  ];\n  buildInputs = [\n    zlib\n  ];\n}";
+    assert_eq!(all(multi).text, want);
+    assert_eq!(
+        all("{ nativeBuildInputs = [ ]; buildInputs = [ pkg-config ]; }").text,
+        "{ nativeBuildInputs = [ pkg-config ]; buildInputs = [ ]; }"
+    );
+    // Already native: only removed from buildInputs.
+    assert_eq!(
+        all("{ nativeBuildInputs = [ pkg-config ]; buildInputs = [ pkg-config zlib ]; }").text,
+        "{ nativeBuildInputs = [ pkg-config ]; buildInputs = [ zlib ]; }"
+    );
+    // nativeBuildInputs not a plain list: left alone.
+    let complex = "{ nativeBuildInputs = [ a ] ++ b; buildInputs = [ pkg-config ]; }";
+    assert_eq!(all(complex).text, complex);
+}
+
+#[test]
+fn stdenv_platform_shorthands() {
+    assert_eq!(
+        all("{ a = stdenv.isLinux; b = stdenv.hostPlatform.isLinux; c = stdenv.cc; d = lib.optional stdenv.isx86_64 1; }").text,
+        "{ a = stdenv.hostPlatform.isLinux; b = stdenv.hostPlatform.isLinux; c = stdenv.cc; d = lib.optional stdenv.hostPlatform.isx86_64 1; }"
+    );
+}
+
+#[test]
+fn invalid_input_is_refused() {
+    let rules: Vec<_> = RULES.iter().collect();
+    let err = port("{ a = ; }", &rules, "broken.nix").unwrap_err().to_string();
+    assert!(err.contains("broken.nix") && err.contains("not valid Nix"), "{err}");
+}
+
+#[test]
+fn cli_prints_checks_and_rewrites_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.nix");
+    std::fs::write(&old, OLD_HELLO).unwrap();
+    let path = old.to_str().unwrap();
+
+    let out = common::compat(&["port", path]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), NEW_HELLO);
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), OLD_HELLO, "stdout mode must not write");
+
+    let out = common::compat(&["port", "--check", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("needs porting (stdenv-lib, name-to-pname"));
+
+    let out = common::compat(&["port", "--rules", "stdenv-platform", path]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("stdenv.hostPlatform.isDarwin") && text.contains("stdenv.lib"), "{text}");
+
+    let out = common::compat(&["port", "--in-place", path]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), NEW_HELLO);
+    assert_eq!(common::compat(&["port", "--check", path]).status.code(), Some(0));
+
+    let broken = dir.path().join("broken.nix");
+    std::fs::write(&broken, "{ a = ; }").unwrap();
+    let out = common::compat(&["port", "--check", broken.to_str().unwrap(), path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.nix"));
+
+    let out = common::compat(&["port", "--rules", "nope", path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown port rule 'nope'"));
+
+    let out = common::compat(&["port", "--list-rules"]);
+    let list = String::from_utf8(out.stdout).unwrap();
+    for rule in RULES {
+        assert!(list.contains(rule.id), "{} missing from --list-rules", rule.id);
+    }
+}
+
+/// Nix's own parser agrees that the ported expression is valid.
+#[test]
+fn nix_parses_the_ported_expression() {
+    let Ok(nix_instantiate) = which::which("nix-instantiate") else {
+        assert!(std::env::var_os("CI").is_none(), "nix-instantiate missing under CI");
+        eprintln!("SKIP: nix-instantiate not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new.nix");
+    std::fs::write(&file, all(OLD_HELLO).text).unwrap();
+    let out = std::process::Command::new(nix_instantiate).arg("--parse").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
