@@ -246,3 +246,44 @@ fn plan_of_bash_in_a_real_nixpkgs_tree() {
         assert!(seen.insert((p["name"].to_string(), p["version"].to_string())), "{p} listed twice");
     }
 }
+
+/// Through the flake library's compat package set for Debian 10 (which
+/// applies overlays/fixups/debian-10.nix): the closure of linux-pam holds
+/// the target's glibc and headers, audit pinned at 2.8.5 (so the pin rule
+/// no longer matches it), and the linux-pam fixup.
+#[test]
+fn plan_through_the_compat_package_set() {
+    let Some(tree) = std::env::var_os("COMPAT_NIXPKGS").filter(|v| !v.is_empty()) else {
+        eprintln!(
+            "SKIP: COMPAT_NIXPKGS is unset (a nixpkgs checkout, e.g. github:auxolotl/core); compat set not planned"
+        );
+        return;
+    };
+    if !nix_ready() {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("default.nix"),
+        format!(
+            "(import {}/lib {{ nixpkgs = {}; }}).mkCompatPkgs {{ system = builtins.currentSystem; profile = \"debian-10\"; strategy = \"leaf\"; }}\n",
+            repo.display(),
+            Path::new(&tree).display()
+        ),
+    )
+    .unwrap();
+    let set = dir.path().to_str().unwrap();
+    let plan = json(&compat(&["plan", "-f", set, "linux-pam", "--profile", "debian-10", "--json"]));
+    let versions = |name: &str| -> Vec<String> {
+        package(&plan, name).iter().map(|p| p["version"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(versions("glibc").contains(&"2.28".to_string()), "{:?}", versions("glibc"));
+    assert!(versions("linux-headers").contains(&"4.19".to_string()), "{:?}", versions("linux-headers"));
+    assert_eq!(versions("audit"), ["2.8.5"]);
+    assert!(package(&plan, "audit")[0]["rules"].as_array().unwrap().is_empty());
+    let fixups: Vec<&str> = plan["fixups"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(fixups, ["linux-pam-stdio"]);
+    let getent = json(&compat(&["eval", "-f", set, "getent", "--json"]));
+    assert_eq!(getent[0]["name"], "glibc-2.28", "getent comes from the target's glibc");
+}
