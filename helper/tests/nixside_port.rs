@@ -36,7 +36,7 @@ stdenv.mkDerivation rec {
 
   meta = with stdenv.lib; {
     description = "A program that produces a familiar, friendly greeting";
-    license = licenses.gpl3Plus; # SPDX: GPL-3.0-or-later
+    license = licenses.gpl2; # GPL-2.0 means 2.0 only
     platforms = stdenv.lib.platforms.unix;
   };
 }
@@ -64,7 +64,7 @@ stdenv.mkDerivation rec {
 
   meta = with lib; {
     description = "A program that produces a familiar, friendly greeting";
-    license = licenses.gpl3Plus; # SPDX: GPL-3.0-or-later
+    license = licenses.gpl2Only; # GPL-2.0 means 2.0 only
     platforms = lib.platforms.unix;
   };
 }
@@ -74,7 +74,10 @@ stdenv.mkDerivation rec {
 fn ports_a_whole_old_expression_keeping_everything_else() {
     let ported = all(OLD_HELLO);
     assert_eq!(ported.text, NEW_HELLO);
-    assert_eq!(ported.applied, ["stdenv-lib", "name-to-pname", "pkgconfig", "pkg-config-native", "stdenv-platform"]);
+    assert_eq!(
+        ported.applied,
+        ["stdenv-lib", "name-to-pname", "pkgconfig", "pkg-config-native", "licenses", "stdenv-platform"]
+    );
 }
 
 #[test]
@@ -245,4 +248,11 @@ fn nix_parses_the_ported_expression() {
     std::fs::write(&file, all(OLD_HELLO).text).unwrap();
     let out = std::process::Command::new(nix_instantiate).arg("--parse").arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn deprecated_license_aliases() {
+    let text = "{ lib }:\n{\n  a = lib.licenses.gpl2;\n  b = with lib.licenses; [ lgpl21 mit gpl3Plus ];\n  c = with lib; licenses.apsl20;\n  d = gpl2;\n  e = lib.licenses.gpl2Plus;\n}";
+    let want = "{ lib }:\n{\n  a = lib.licenses.gpl2Only;\n  b = with lib.licenses; [ lgpl21Only mit gpl3Plus ];\n  c = with lib; licenses.apple-psl20;\n  d = gpl2;\n  e = lib.licenses.gpl2Plus;\n}";
+    assert_eq!(all(text).text, want);
 }

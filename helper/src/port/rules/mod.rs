@@ -1,6 +1,7 @@
 //! The port rules: each a real rename or removal between old and current
 //! nixpkgs, with what it does in one line (`compat port --list-rules`).
 
+mod licenses;
 mod name_pname;
 mod pkg_config;
 mod pkg_config_native;
@@ -53,6 +54,13 @@ pub static RULES: &[PortRule] = &[
         description: "pkg-config moved from buildInputs to nativeBuildInputs (it runs at build time; \
                       with strictDeps it is not found otherwise)",
         apply: pkg_config_native::apply,
+    },
+    PortRule {
+        id: "licenses",
+        description: "deprecated license aliases -> current names: licenses.gpl2 -> gpl2Only, gpl3 -> gpl3Only, \
+                      lgpl2/lgpl21/lgpl3 -> lgpl2Only/lgpl21Only/lgpl3Only (the deprecated SPDX ids mean \
+                      \"only\"), apsl10/apsl20 -> apple-psl10/apple-psl20",
+        apply: licenses::apply,
     },
     PortRule {
         id: "stdenv-platform",
