@@ -44,7 +44,9 @@ fn syscall_error<'a>(findings: &'a [Finding], name: &str) -> &'a Finding {
 #[test]
 fn new_direct_calls_are_errors_with_call_site_and_versions() {
     let dir = TempDir::new().unwrap();
-    for flags in [&[][..], &["-fno-plt"], &["-static"]] {
+    // Plain PLT, GOT calls (-fno-plt), IBT PLT (.plt.sec), linked in.
+    let ibt = ["-fcf-protection=full", "-Wl,-z,ibtplt"];
+    for flags in [&[][..], &["-fno-plt"], &ibt, &["-static"]] {
         for program in ["memfd_secret_asm", "memfd_secret_libc"] {
             let findings = syscalls::analyze(&build(&dir, program, flags), &debian11()).unwrap();
             let f = syscall_error(&findings, "memfd_secret");
