@@ -14,10 +14,12 @@ use crate::{
 ///   compat eval .#compat.glibc231.bash
 ///   compat eval --nixpkgs ~/src/nixpkgs bash openssl --json
 ///   compat eval -f ./default.nix hello
+///   compat eval -f ./default.nix -A hello --json
+///   compat eval .#compat.glibc228.bash --override-input nixpkgs path:/src/nixpkgs
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Flake references (nixpkgs#bash), or attribute paths with -f / --nixpkgs.
-    #[arg(required = true, value_name = "INSTALLABLE")]
+    #[arg(value_name = "INSTALLABLE")]
     pub installables: Vec<String>,
     #[command(flatten)]
     pub nix: NixOptions,
@@ -30,7 +32,7 @@ pub fn run(args: Args) -> Result<u8> {
     let tools = args.nix.tools()?;
     let mut infos = Vec::new();
     let mut failed = false;
-    for text in &args.installables {
+    for text in &args.nix.names(&args.installables)? {
         match args.nix.installable(text).and_then(|i| package::evaluate(&tools, &i)) {
             Ok(info) => infos.push(info),
             Err(err) => {

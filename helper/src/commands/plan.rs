@@ -26,11 +26,13 @@ use crate::{
 ///   compat plan nixpkgs#openssh --profile debian-10
 ///   compat plan .#compat.glibc228.openssh --profile rhel-8 --json
 ///   compat plan --nixpkgs ~/src/nixpkgs bash --glibc 2.28 --kernel 4.19
+///   compat plan -f ./default.nix -A hello --profile debian-11
+///   compat plan .#compat.glibc228.bash --override-input nixpkgs path:/src/nixpkgs --profile debian-10
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A flake reference (nixpkgs#bash), or an attribute path with -f / --nixpkgs.
     #[arg(value_name = "INSTALLABLE")]
-    pub installable: String,
+    pub installable: Option<String>,
     #[command(flatten)]
     pub nix: NixOptions,
     #[command(flatten)]
@@ -100,7 +102,11 @@ pub fn run(args: Args) -> Result<u8> {
         None => RuleSet::builtin()?,
     };
     let tools = args.nix.tools()?;
-    let installable = args.nix.installable(&args.installable)?;
+    let names = args.nix.names(args.installable.as_slice())?;
+    let [name] = names.as_slice() else {
+        anyhow::bail!("plan takes one installable, got {}", names.join(", "));
+    };
+    let installable = args.nix.installable(name)?;
     let drv_path = closure::instantiate(&tools, &installable)?;
     let closure = closure::walk(&tools, &drv_path)?;
     let plan = make_plan(&installable.display(), &closure, target.as_ref(), &rules);

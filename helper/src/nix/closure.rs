@@ -37,12 +37,18 @@ pub struct Closure {
 /// Instantiates `installable` and returns its store derivation path.
 pub fn instantiate(tools: &NixTools, installable: &Installable) -> Result<String> {
     let out = match installable {
-        Installable::Flake(reference) => run(tools.nix()?, &["path-info", "--derivation", reference])?,
+        Installable::Flake(reference) => {
+            let mut args = vec!["path-info", "--derivation", reference.as_str()];
+            args.extend(tools.flake_args.iter().map(String::as_str));
+            run(tools.nix()?, &args)?
+        }
         Installable::File { path, attr } => {
             run(&tools.nix_instantiate, &[&path.display().to_string(), "--attr", attr])?
         }
     };
-    match out.lines().map(str::trim).find(|l| l.ends_with(".drv")) {
+    // nix-instantiate prints "/nix/store/...-audit-2.8.5.drv!bin" when the
+    // attribute is a non-default output.
+    match out.lines().map(|l| l.trim().split('!').next().unwrap_or_default()).find(|l| l.ends_with(".drv")) {
         Some(drv) => Ok(drv.to_string()),
         None => bail!("{}: Nix printed no derivation path (got '{}')", installable.display(), out.trim()),
     }

@@ -20,12 +20,36 @@ pub struct NixOptions {
     /// Take INSTALLABLE as an attribute of this nixpkgs tree (same as -f PATH).
     #[arg(long, value_name = "PATH")]
     pub nixpkgs: Option<PathBuf>,
+    /// The attribute path, as with nix-instantiate's -A (instead of a positional INSTALLABLE).
+    #[arg(long = "attr", short = 'A', value_name = "ATTR")]
+    pub attr: Vec<String>,
+    /// For flake references: use FLAKE for the input INPUT, without writing
+    /// the lock file (e.g. --override-input nixpkgs path:/src/nixpkgs).
+    #[arg(long, num_args = 2, value_names = ["INPUT", "FLAKE"])]
+    pub override_input: Vec<String>,
 }
 
 impl NixOptions {
     /// The Nix tools these options name.
     pub fn tools(&self) -> Result<NixTools> {
-        NixTools::locate(self.nix.as_deref())
+        let mut tools = NixTools::locate(self.nix.as_deref())?;
+        for pair in self.override_input.chunks(2) {
+            tools.flake_args.push("--override-input".to_string());
+            tools.flake_args.extend(pair.iter().cloned());
+        }
+        if !self.override_input.is_empty() {
+            tools.flake_args.push("--no-write-lock-file".to_string());
+        }
+        Ok(tools)
+    }
+
+    /// The installables named: the positional ones and those given with -A.
+    pub fn names(&self, positional: &[String]) -> Result<Vec<String>> {
+        let all: Vec<String> = positional.iter().chain(&self.attr).cloned().collect();
+        if all.is_empty() {
+            anyhow::bail!("nothing to evaluate: give an INSTALLABLE (nixpkgs#bash) or -f FILE -A ATTR");
+        }
+        Ok(all)
     }
 
     /// Reads one INSTALLABLE argument.

@@ -57,7 +57,9 @@ pub fn evaluate(tools: &NixTools, installable: &Installable) -> Result<PackageIn
     let json = match installable {
         Installable::Flake(reference) => {
             let nix = tools.nix()?;
-            run(nix, &["eval", "--json", reference, "--apply", INFO_FUNCTION])?
+            let mut args = vec!["eval", "--json", reference.as_str(), "--apply", INFO_FUNCTION];
+            args.extend(tools.flake_args.iter().map(String::as_str));
+            run(nix, &args)?
         }
         Installable::File { .. } => {
             let expr = format!("({INFO_FUNCTION}) ({})", installable.file_expr().unwrap_or_default());

@@ -18,6 +18,8 @@ pub struct NixTools {
     pub nix_store: PathBuf,
     /// From `nix-instantiate --version`, asked when first needed.
     version: OnceLock<Version>,
+    /// Extra arguments for `nix` commands on flake references (`--override-input ...`).
+    pub flake_args: Vec<String>,
 }
 
 /// The oldest Nix whose `nix` command compat drives (flakes, `extra-` settings).
@@ -49,7 +51,7 @@ impl NixTools {
         let nix_instantiate = find("nix-instantiate")?;
         let nix_store = find("nix-store")?;
         let nix = find("nix").ok();
-        Ok(NixTools { nix, nix_instantiate, nix_store, version: OnceLock::new() })
+        Ok(NixTools { nix, nix_instantiate, nix_store, version: OnceLock::new(), flake_args: Vec::new() })
     }
 
     /// The Nix version ("2.8.0", "2.24.10"), from `nix-instantiate --version`.
