@@ -335,3 +335,26 @@ fn plan_of_this_flakes_compat_set() {
     assert_eq!(headers, ["4.19"]);
     assert_eq!(package(&plan, "bash").len(), 1);
 }
+
+/// The Nix on this machine is found on PATH and its version read; without
+/// Nix on PATH the error says what to do.
+#[test]
+fn nix_is_located_and_its_version_detected() {
+    if !nix_ready() {
+        return;
+    }
+    let tools = compat::nix::NixTools::locate(None).unwrap();
+    let version = tools.version().unwrap().clone();
+    assert!(version >= compat::version::Version::parse("2.4").unwrap(), "{version}");
+    assert!(tools.nix_store.ends_with("nix-store"));
+
+    let (_dir, file) = package_set();
+    let out = Command::new(common::compat_bin())
+        .args(["eval", "-f", file.to_str().unwrap(), "app"])
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Nix not found") && stderr.contains("--nix PATH"), "{stderr}");
+}
