@@ -17,6 +17,7 @@ use crate::{
 ///   compat eval -f ./default.nix -A hello --json
 ///   compat eval .#compat.glibc228.bash --override-input nixpkgs path:/src/nixpkgs
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Flake references (nixpkgs#bash), or attribute paths with -f / --nixpkgs.
     #[arg(value_name = "INSTALLABLE")]

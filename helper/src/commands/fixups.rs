@@ -23,6 +23,7 @@ use crate::{
 ///   compat fixups --write-all overlays/fixups           # regenerate every checked-in overlay
 ///   compat fixups --write-all overlays/fixups --check   # exit 1 when one is stale
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
     pub target: TargetArgs,

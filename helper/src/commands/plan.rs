@@ -29,6 +29,7 @@ use crate::{
 ///   compat plan -f ./default.nix -A hello --profile debian-11
 ///   compat plan .#compat.glibc228.bash --override-input nixpkgs path:/src/nixpkgs --profile debian-10
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// A flake reference (nixpkgs#bash), or an attribute path with -f / --nixpkgs.
     #[arg(value_name = "INSTALLABLE")]

@@ -23,6 +23,7 @@ use crate::{
 ///   compat port --rules stdenv-lib,pkgconfig foo.nix
 ///   compat port --list-rules
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Nix files to port. Without --in-place or --check, exactly one, printed to stdout.
     #[arg(value_name = "FILE", required_unless_present = "list_rules")]
