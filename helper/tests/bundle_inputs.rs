@@ -207,3 +207,28 @@ fn origin_relative_runpaths_of_a_relative_input_are_followed() {
     assert_eq!(m["vendored"], serde_json::json!([]), "the library travels inside the input");
     assert_eq!(patchelf(&["--print-rpath"], &tmp.path().join("dist/libexec/libzwrap.so")), "$ORIGIN/../private");
 }
+
+#[test]
+fn vendor_ships_a_library_the_target_has_but_never_glibc() {
+    let Some(bullseye) = common::bullseye() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let program = plain_zdemo(&bullseye, tmp.path());
+    let lib_dir = bullseye.join("sysroot/lib/x86_64-linux-gnu");
+    let dist = tmp.path().join("dist");
+    let base = ["bundle", "--profile", "debian-11", s(&program), "--lib-path", s(&lib_dir), "--dir", s(&dist)];
+
+    let out = common::compat(&[&base[..], &["--vendor", "libz.so.1", "--json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["vendored"][0]["name"], "libz.so.1", "debian-11 has zlib, but --vendor ships it");
+    assert_eq!(m["systemLibraries"], serde_json::json!(["libc.so.6"]));
+    fs::remove_dir_all(&dist).unwrap();
+
+    let out = common::compat(&[&base[..], &["--vendor", "libc.so.6"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--vendor libc.so.6: glibc's own libraries cannot travel"), "{}", stderr(&out));
+    let out = common::compat(&[&base[..], &["--vendor", "libz.so.1", "--exclude", "libz.so.1"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("contradict"), "{}", stderr(&out));
+    assert!(!dist.exists());
+}

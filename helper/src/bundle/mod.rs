@@ -30,7 +30,10 @@ use std::{
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use crate::{finding::Finding, profile::Profile};
+use crate::{
+    finding::Finding,
+    profile::{Profile, GLIBC_SYSTEM_LIBS},
+};
 use manifest::{FileKind, Manifest, ManifestFile};
 use patchelf::Patchelf;
 
@@ -49,6 +52,8 @@ pub struct Options {
     pub profile: Profile,
     /// Sonames to leave out although the target's base system lacks them.
     pub excludes: Vec<String>,
+    /// Sonames to ship although the target's base system has them (a newer libstdc++).
+    pub vendors: Vec<String>,
     /// Extra directories to find libraries in.
     pub lib_paths: Vec<PathBuf>,
     /// Store paths of the inputs' closure: their lib dirs are searched too.
@@ -138,6 +143,14 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
     if let Some(archive) = &opts.archive {
         archive::top_dir(archive)?;
     }
+    for name in &opts.vendors {
+        if GLIBC_SYSTEM_LIBS.contains(&name.as_str()) {
+            bail!("--vendor {name}: glibc's own libraries cannot travel; the target's loader needs its own {name}");
+        }
+        if opts.excludes.contains(name) {
+            bail!("--vendor {name} and --exclude {name} contradict each other");
+        }
+    }
     let patchelf = Patchelf::locate(opts.patchelf.as_deref())?;
     let staging = Staging::new(opts.dir.as_deref())?;
     let root = staging.path.clone();
@@ -146,7 +159,7 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
     fail_with(&collected.errors, "cannot bundle these inputs")?;
 
     let search = vendor::SearchDirs::new(&opts.lib_paths, &opts.closure, &collected.roots);
-    let resolution = vendor::resolve_all(&mut collected, &root, &opts.profile, &opts.excludes, &search);
+    let resolution = vendor::resolve_all(&mut collected, &root, &opts.profile, &opts.excludes, &opts.vendors, &search);
     fail_with(&resolution.errors, "cannot bundle: libraries not resolved")?;
 
     let mut changes = Vec::new();

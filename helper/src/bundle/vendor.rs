@@ -102,6 +102,7 @@ pub fn resolve_all(
     staging: &Path,
     profile: &Profile,
     excludes: &[String],
+    vendors: &[String],
     search: &SearchDirs,
 ) -> Resolution {
     let mut res = Resolution::default();
@@ -140,7 +141,7 @@ pub fn resolve_all(
                 res.excluded.insert(name);
                 continue;
             }
-            if profile.is_system_lib(&name) {
+            if profile.is_system_lib(&name) && !vendors.contains(&name) {
                 res.system.insert(name);
                 continue;
             }

@@ -58,6 +58,10 @@ pub struct Args {
     /// Leave this library out although the target's base system lacks it (repeatable).
     #[arg(long, value_name = "SONAME")]
     pub exclude: Vec<String>,
+    /// Ship this library although the target's base system has one (repeatable): e.g.
+    /// libstdc++.so.6 when the program needs a newer GLIBCXX than the target's. Not glibc's own.
+    #[arg(long = "vendor", value_name = "SONAME")]
+    pub vendor: Vec<String>,
     /// Also look for libraries in this directory (repeatable).
     #[arg(long, value_name = "DIR")]
     pub lib_path: Vec<PathBuf>,
@@ -82,6 +86,7 @@ pub fn run(args: Args) -> Result<u8> {
         inputs: args.inputs,
         profile,
         excludes: args.exclude,
+        vendors: args.vendor,
         lib_paths: args.lib_path,
         closure: args.closure,
         force: args.force,
