@@ -232,3 +232,38 @@ fn vendor_ships_a_library_the_target_has_but_never_glibc() {
     assert!(stderr(&out).contains("contradict"), "{}", stderr(&out));
     assert!(!dist.exists());
 }
+
+#[test]
+fn a_symlink_forest_is_followed_and_merges_with_the_store_path_it_points_into() {
+    let Some(bullseye) = common::bullseye() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = FakeStore::new(tmp.path());
+    let z = make_zdemo_store(&mut store, &bullseye, tmp.path(), &common::bullseye_cflags(&bullseye));
+    // Like buildEnv / symlinkJoin: absolute symlinks into another store path.
+    let env = tmp.path().join("env");
+    fs::create_dir_all(env.join("bin")).unwrap();
+    symlink(z.out.join("bin/zdemo"), env.join("bin/zdemo")).unwrap();
+    symlink(z.out.join("share"), env.join("share")).unwrap();
+    let dist = tmp.path().join("dist");
+    let out = common::compat(&[
+        "bundle",
+        "--glibc",
+        "2.31",
+        "--kernel",
+        "5.10",
+        s(&env),
+        s(&z.out),
+        "--dir",
+        s(&dist),
+        "--json",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("warning"), "nothing left over: {err}");
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["findings"], serde_json::json!([]));
+    assert!(dist.join("bin/zdemo").symlink_metadata().unwrap().is_file(), "a link out of its input is copied");
+    assert!(dist.join("share/zdemo/message.txt").is_file(), "a linked directory is copied");
+    let run = std::process::Command::new(dist.join("bin/zdemo")).output().unwrap();
+    assert!(String::from_utf8_lossy(&run.stdout).contains("data: hello from the bundle's share dir"), "{run:?}");
+}
