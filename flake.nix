@@ -45,7 +45,7 @@
         pkgs.rustPlatform.buildRustPackage {
           pname = "compat";
           inherit (manifest.package) version;
-          src = nixLib.cleanSource self;
+          src = nixLib.cleanSource ./.;
           cargoLock.lockFile = ./Cargo.lock;
           # The test suite needs a Debian sysroot, qemu and a kernel image;
           # scripts/test.sh runs it.

@@ -4,8 +4,10 @@
 #   check is evaluated (a failing test fails evaluation with its name).
 # - <set>-scan (x86_64-linux only, where compat knows bootstrap files): builds
 #   bash, coreutils, hello and openssl from the set and runs
-#   `compat scan` against the set's target on them. These build a whole
-#   stdenv bootstrap: they need network and hours.
+#   `compat scan` against the set's target (its profile, else its glibc and
+#   kernel) on them, with their closure as shipped libraries; any
+#   incompatibility fails the check. These build a whole stdenv bootstrap:
+#   they need network and hours.
 {
   compat,
   system,
@@ -43,9 +45,20 @@ let
           "openssl"
         ]
       );
+      # closureInfo is in nixpkgs; trimmed trees such as auxolotl/core lack it.
+      closureArgs =
+        if pkgs ? closureInfo then
+          "--closure-file ${pkgs.closureInfo { rootPaths = packages; }}/store-paths"
+        else
+          "";
     in
+    # Libraries of the packages' closures (the target glibc, GCC's runtime,
+    # ...) travel with them: scan judges those by their own version
+    # definitions, and everything against the target.
     pkgs.runCommand "compat-${name}-scan" { nativeBuildInputs = [ helper ]; } ''
-      compat scan ${targetArgs} ${toString (map (p: "${p.out or p}") packages)} | tee $out
+      compat scan ${targetArgs} ${closureArgs} \
+        ${toString (map (p: "${p.out or p}") packages)} > $out || { cat $out; exit 1; }
+      cat $out
     '';
 in
 {

@@ -86,6 +86,8 @@ else
         helper = f.packages.x86_64-linux.default.pname;
         stdenvLibc = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         stdenvPkgs = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; profile = \"debian-11\"; }).compatPkgs.compatTarget.set;
+        scan228 = f.checks.x86_64-linux.glibc228-scan.buildCommand;
+        scan235 = f.checks.x86_64-linux.glibc235-scan.buildCommand;
       }" 2>&1); then
     python3 - "$out" <<'PY' && pass "flake: outputs" || fail "flake: outputs: $out"
 import json, sys
@@ -98,9 +100,39 @@ assert o["overlays"] == ["glibc228", "glibc231", "glibc235"], o["overlays"]
 assert o["lib"] and o["app"] == "app" and o["helper"] == "compat"
 assert o["stdenvLibc"] == "2.31", o["stdenvLibc"]
 assert o["stdenvPkgs"] == "glibc231", o["stdenvPkgs"]
+# The scan checks judge each set against its matching profile.
+assert "compat scan --profile debian-10 " in o["scan228"], o["scan228"]
+assert "compat scan --profile ubuntu-22.04 " in o["scan235"], o["scan235"]
+assert "-bash-" in o["scan228"] and "-openssl-" in o["scan235"]
 PY
   else
     fail "flake: outputs do not evaluate: $out"
+  fi
+
+  # Every set of legacyPackages (glibc228/231/235 and one per usable
+  # profile): bash instantiates, and its libc and headers are the target's.
+  if out=$(nix-instantiate --eval --strict --json --read-write-mode -E "let f = $flake; in
+        builtins.mapAttrs (name: set: {
+          inherit (set.compatTarget) glibc kernel;
+          libc = set.stdenv.cc.libc.version;
+          headers = set.linuxHeaders.version;
+          bash = set.bash.drvPath;
+        }) f.legacyPackages.x86_64-linux.compat" 2>&1); then
+    while IFS= read -r line; do
+      case "$line" in
+        ok*) pass "${line#ok   }" ;;
+        *) fail "${line#FAIL }" ;;
+      esac
+    done < <(python3 - "$out" <<'PY'
+import json, sys
+for name, s in sorted(json.loads(sys.argv[1]).items()):
+    good = s["libc"] == s["glibc"] and s["headers"] == s["kernel"] and s["bash"].endswith(".drv")
+    print(("ok   " if good else "FAIL ") + f"set {name}: glibc {s['libc']}, linux-headers {s['headers']}"
+          + ("" if good else f" (target {s['glibc']}/{s['kernel']})"))
+PY
+)
+  else
+    fail "sets: legacyPackages do not evaluate: $out"
   fi
 
   for strategy in bootstrap leaf; do
