@@ -36,11 +36,13 @@ let
   gnutlsStage2 = mk "gnutls-3.8.6" { pname = "gnutls"; version = "3.8.6"; stage = "2"; };
   audit = mk "audit-3.1.2" { pname = "audit"; version = "3.1.2"; };
   wrapper = mk "cc-wrapper-" { };
+  # Structured attributes: pname and version live in the .drv's __json.
+  structured = mk "st-structured" { __structuredAttrs = true; pname = "st"; version = "3.0"; };
   # Its attribute is the "bin" output: nix-instantiate prints ...drv!bin.
   tool = mk "tool-2.0" { pname = "tool"; version = "2.0"; outputs = [ "bin" "out" ]; args = [ "-c" "echo > $bin; echo > $out" ]; };
 in
 {
-  app = mk "app-1.0" { pname = "app"; version = "1.0"; deps = [ gnutls gnutlsStage2 audit wrapper ]; } // {
+  app = mk "app-1.0" { pname = "app"; version = "1.0"; deps = [ gnutls gnutlsStage2 audit wrapper structured ]; } // {
     meta = { description = "test app"; license = { spdxId = "MIT"; }; mainProgram = "app"; };
   };
   inherit tool;
@@ -101,6 +103,7 @@ fn plan_names_each_package_once_and_the_rules_that_fire() {
     assert_eq!(package(&plan, "audit")[0]["rules"], serde_json::json!(["audit-2.8.5"]));
     assert_eq!(package(&plan, "app")[0]["version"], "1.0");
     assert_eq!(package(&plan, "cc-wrapper-")[0]["version"], "");
+    assert_eq!(package(&plan, "st")[0]["version"], "3.0", "read from __json");
     assert_eq!(plan["sources"], 1, "the fixed-output source is counted, not listed");
     assert!(package(&plan, "gnutls-3.8.6.tar.xz").is_empty());
     let fixups: Vec<&str> = plan["fixups"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();

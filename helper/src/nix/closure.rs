@@ -70,7 +70,7 @@ pub fn walk(tools: &NixTools, drv_path: &str) -> Result<Closure> {
                 }
                 let cpu = drv.system.split_once('-').map(|(cpu, _)| cpu.to_string());
                 let (name, version) = match drv.pname_version() {
-                    Some((p, v)) => (p.to_string(), v.to_string()),
+                    Some(pv) => pv,
                     None => {
                         let (n, v) = drv_name::split(store_name);
                         (n.to_string(), v.to_string())

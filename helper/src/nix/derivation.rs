@@ -60,9 +60,17 @@ impl Derivation {
         Ok(drv)
     }
 
-    /// `pname` and `version` from the environment, when the derivation has them.
-    pub fn pname_version(&self) -> Option<(&str, &str)> {
-        Some((self.env.get("pname")?.as_str(), self.env.get("version").map_or("", String::as_str)))
+    /// `pname` and `version` from the environment, when the derivation has
+    /// them: plain variables, or inside `__json` for derivations with
+    /// `__structuredAttrs = true`.
+    pub fn pname_version(&self) -> Option<(String, String)> {
+        if let Some(pname) = self.env.get("pname") {
+            return Some((pname.clone(), self.env.get("version").cloned().unwrap_or_default()));
+        }
+        let attrs: serde_json::Value = serde_json::from_str(self.env.get("__json")?).ok()?;
+        let pname = attrs.get("pname")?.as_str()?.to_string();
+        let version = attrs.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        Some((pname, version))
     }
 }
 
@@ -195,7 +203,7 @@ mod tests {
         assert_eq!(drv.system, "x86_64-linux");
         assert!(!drv.fixed_output);
         assert_eq!(drv.outputs["out"], "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bash-5.2p26");
-        assert_eq!(drv.pname_version(), Some(("bash", "5.2p26")));
+        assert_eq!(drv.pname_version(), Some(("bash".into(), "5.2p26".into())));
         assert_eq!(drv.env["script"], "echo \"hi\"\n");
     }
 
@@ -205,6 +213,14 @@ mod tests {
         let drv = Derivation::parse(fod).unwrap();
         assert!(drv.fixed_output);
         assert_eq!(drv.pname_version(), None);
+    }
+
+    #[test]
+    fn reads_structured_attrs() {
+        let text = r#"Derive([("out","/nix/store/x-foo-1.2","","")],[],[],"aarch64-linux","/bin/sh",[],[("__json","{\"pname\":\"foo\",\"version\":\"1.2\"}"),("out","/nix/store/x-foo-1.2")])"#;
+        let drv = Derivation::parse(text).unwrap();
+        assert_eq!(drv.pname_version(), Some(("foo".into(), "1.2".into())));
+        assert_eq!(drv.system, "aarch64-linux");
     }
 
     #[test]
