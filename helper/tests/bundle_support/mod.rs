@@ -9,6 +9,7 @@ use std::{
     os::unix::fs::symlink,
     path::{Path, PathBuf},
     process::Command,
+    sync::atomic::{AtomicU64, Ordering},
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -42,11 +43,13 @@ int main(void) {
 /// A store-path hash (32 chars of Nix's base-32 alphabet), unique per call.
 pub fn nix_hash(seed: &str) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdfghijklmnpqrsvwxyz";
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let mut out = String::new();
     for round in 0u64..4 {
         let mut h = DefaultHasher::new();
-        (seed, std::process::id(), nanos, round).hash(&mut h);
+        (seed, std::process::id(), nanos, call, round).hash(&mut h);
         let mut v = h.finish();
         for _ in 0..8 {
             out.push(ALPHABET[(v & 31) as usize] as char);
