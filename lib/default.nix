@@ -31,7 +31,7 @@ let
     resolveTarget = import ./resolveTarget.nix { inherit (compat) supported profiles; };
     bootstrapFilesFor = import ./bootstrapFilesFor.nix;
     leafStage = import ./leafStage.nix;
-    mkCompatPkgs = import ./mkCompatPkgs.nix { inherit compat nixpkgs; };
+    mkCompatPkgs = import ./mkCompatPkgs.nix { inherit compat; };
     mkCompatStdenv = import ./mkCompatStdenv.nix { inherit compat; };
     compatSets = import ./compatSets.nix { inherit compat; };
   };

@@ -1,4 +1,4 @@
-# mkCompatPkgs :: { compat, nixpkgs } -> args -> package set
+# mkCompatPkgs :: { compat } -> args -> package set
 #
 # A nixpkgs package set whose every package links against an older glibc and
 # compiles against older Linux headers.
@@ -29,7 +29,7 @@
 # The result has `compatTarget` = the resolved target (see resolveTarget)
 # plus `strategy` and `fixups` (the profile whose fixups overlay was applied,
 # "given", or null).
-{ compat, nixpkgs }:
+{ compat }:
 {
   system,
   profile ? null,
@@ -104,13 +104,15 @@ let
   chosen =
     strategies.${strategy} or (throw "compat: unknown strategy \"${toString strategy}\"; supported: bootstrap, leaf");
   # `chosen` first, so a bad strategy is reported before nixpkgs is read.
-  pkgs = builtins.seq chosen import source {
-    localSystem = {
-      inherit system;
-    };
-    inherit config;
-    inherit (chosen) overlays stdenvStages;
-  };
+  pkgs = builtins.seq chosen (
+    import source {
+      localSystem = {
+        inherit system;
+      };
+      inherit config;
+      inherit (chosen) overlays stdenvStages;
+    }
+  );
 in
 pkgs
 // {

@@ -10,6 +10,10 @@ let
   fixtures = import ../../lib { profilesDir = ./fixtures/profiles-good; };
   bad = import ../../lib/readProfiles.nix ./fixtures/profiles-bad;
   fake = import ../../lib { nixpkgs = ./fixtures/fake-nixpkgs; };
+  fakeFixtures = import ../../lib {
+    nixpkgs = ./fixtures/fake-nixpkgs;
+    profilesDir = ./fixtures/profiles-good;
+  };
   fakeArgs = args: fake.mkCompatPkgs ({ system = "x86_64-linux"; } // args);
   throws = expr: !(builtins.tryEval (builtins.deepSeq expr expr)).success;
 
@@ -248,6 +252,55 @@ let
       expected = {
         allowUnfree = true;
       };
+    };
+    matchProfileExact = {
+      expr = fixtures.matchProfile {
+        glibc = "2.28";
+        kernel = "4.19";
+      };
+      expected = "alpha-1";
+    };
+    matchProfileNone = {
+      expr = fixtures.matchProfile {
+        glibc = "2.28";
+        kernel = "4.18";
+      };
+      expected = null;
+    };
+    compatSetsNames = {
+      # gamma-3 targets glibc 2.17, which compat does not support.
+      expr = builtins.attrNames (fakeFixtures.compatSets { system = "x86_64-linux"; });
+      expected = [ "alpha-1" "beta-2" "glibc228" "glibc231" "glibc235" ];
+    };
+    compatSetsTargets = {
+      expr = map (s: s.compatTarget.set) (
+        builtins.attrValues (fakeFixtures.compatSets { system = "x86_64-linux"; })
+      );
+      expected = [ "glibc228" "glibc228" "glibc228" "glibc231" "glibc235" ];
+    };
+    compatSetsPassArguments = {
+      expr = (fakeFixtures.compatSets {
+        system = "x86_64-linux";
+        strategy = "leaf";
+      }).glibc231.compatTarget.strategy;
+      expected = "leaf";
+    };
+    mkCompatStdenvCarriesSet = {
+      expr =
+        let
+          stdenv = fake.mkCompatStdenv {
+            system = "x86_64-linux";
+            glibc = "2.31";
+          };
+        in
+        [
+          stdenv.name
+          stdenv.compatPkgs.compatTarget.set
+        ];
+      expected = [
+        "fake-stdenv"
+        "glibc231"
+      ];
     };
     libAttributes = {
       expr = builtins.all (n: compat ? ${n}) [
