@@ -80,10 +80,13 @@ impl SearchPath {
 
 /// The directory `$ORIGIN` stands for: the directory holding `file`.
 pub fn origin_of(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+    let parent = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    // The loader's $ORIGIN is an absolute directory; a relative one would make
+    // every `$ORIGIN/...` entry look relative and be dropped.
+    std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf())
 }
 
 /// Expands `$ORIGIN` and `${ORIGIN}` in one RPATH/RUNPATH entry. `None` for
@@ -213,5 +216,14 @@ mod tests {
         assert_eq!(with_runpath.dirs, vec![PathBuf::from("/runpath"), PathBuf::from("/extra")]);
         assert!(expanded_rpath(file, &info(&["/rpath"], &["/runpath"])).is_empty());
         assert_eq!(expanded_rpath(file, &info(&["$ORIGIN"], &[])), vec![PathBuf::from("/app/bin")]);
+    }
+
+    #[test]
+    fn origin_of_a_relative_path_is_absolute() {
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(origin_of(Path::new("dist/bin/app")), cwd.join("dist/bin"));
+        assert_eq!(origin_of(Path::new("app")), cwd.join("."));
+        let search = SearchPath::for_file(Path::new("dist/bin/app"), &info(&[], &["$ORIGIN/../lib"]), &[], &[]);
+        assert_eq!(search.dirs, vec![cwd.join("dist/bin/../lib")]);
     }
 }
