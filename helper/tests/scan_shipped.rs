@@ -184,3 +184,38 @@ fn a_program_carrying_its_own_libstdcxx_is_judged_by_it() {
     let lib = file(&report, &shipped.canonicalize().unwrap());
     assert!(kinds(lib, "error").iter().any(|k| k.starts_with("glibc-version")), "{lib:#}");
 }
+
+#[test]
+fn a_missing_version_names_its_symbols_even_when_the_target_has_it() {
+    // A shipped libc.so.6 that defines GLIBC_2.34 only: the program's
+    // GLIBC_2.2.5 need (puts) fails against it, though Debian 11 has 2.2.5.
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    fs::create_dir_all(app.join("bin")).unwrap();
+    fs::create_dir_all(app.join("lib")).unwrap();
+    let map = dir.path().join("libc.map");
+    fs::write(&map, "GLIBC_2.34 { global: *; };\n").unwrap();
+    let fake = app.join("lib/libc.so.6");
+    compile(
+        "int fake_libc(void){return 0;}\n",
+        &fake,
+        false,
+        &["-shared", "-fPIC", "-nostdlib", "-Wl,-soname,libc.so.6", &format!("-Wl,--version-script={}", map.display())],
+    );
+    fs::remove_file(app.join("lib/libc.so.6.c")).unwrap();
+    let prog = app.join("bin/hello");
+    compile(
+        "#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n",
+        &prog,
+        false,
+        &["-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib"],
+    );
+    fs::remove_file(app.join("bin/hello.c")).unwrap();
+
+    let (report, code) = scan(&["--profile", "debian-11", prog.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    let findings = file(&report, &prog)["findings"].as_array().unwrap().clone();
+    let missing = findings.iter().find(|f| f["kind"] == "missing-version" && f["needs"] == "GLIBC_2.2.5");
+    let missing = missing.unwrap_or_else(|| panic!("{report:#}"));
+    assert!(missing["symbols"].as_array().unwrap().contains(&serde_json::json!("puts")), "{missing:#}");
+}

@@ -22,6 +22,7 @@
 //! count in the file is checked against the data, so hostile input gives a
 //! [`ParseError`], never a panic or an allocation larger than the input.
 
+pub mod file;
 mod machine;
 mod parse;
 pub mod resolve;
@@ -74,6 +75,8 @@ pub enum ElfKind {
     Relocatable,
     /// A core dump (ET_CORE).
     Core,
+    /// A separate debug-info file (contents stripped to SHT_NOBITS); never loaded.
+    DebugInfo,
     /// Any other e_type.
     Other,
 }
@@ -86,6 +89,7 @@ impl ElfKind {
             ElfKind::SharedLibrary => "shared library",
             ElfKind::Relocatable => "object file",
             ElfKind::Core => "core dump",
+            ElfKind::DebugInfo => "debug info",
             ElfKind::Other => "ELF file",
         }
     }
@@ -99,7 +103,8 @@ pub struct NeededVersion {
     /// VER_FLG_WEAK: the loader only warns when the node is missing.
     pub weak: bool,
     /// Dynamic symbols bound to this node (from `.dynsym` + `.gnu.version`),
-    /// sorted, without duplicates. Empty for markers like GLIBC_ABI_DT_RELR.
+    /// sorted, without duplicates. Empty for markers like GLIBC_ABI_DT_RELR,
+    /// and for nodes left out by [`ElfInfo::parse_with_symbols_for`].
     pub symbols: Vec<String>,
 }
 
@@ -154,7 +159,15 @@ impl ElfInfo {
     /// Parses an ELF image held in memory. `ParseError::NotElf` for anything
     /// without the ELF magic, `ParseError::Malformed` for a corrupt file.
     pub fn parse(data: &[u8]) -> Result<ElfInfo, ParseError> {
-        parse::parse(data)
+        parse::parse(data, &|_, _| true)
+    }
+
+    /// Like [`parse`](Self::parse), collecting `symbols` only for the needed
+    /// versions `want(library, version)` accepts (the others get an empty
+    /// list): naming every imported symbol of a large library costs more
+    /// than the rest of the parse.
+    pub fn parse_with_symbols_for(data: &[u8], want: impl Fn(&str, &str) -> bool) -> Result<ElfInfo, ParseError> {
+        parse::parse(data, &want)
     }
 
     /// Statically linked executable: no interpreter, no needed libraries.

@@ -3,8 +3,6 @@
 //! tables, notes). Only the parts compat needs are read; nothing is copied
 //! except names.
 
-use std::collections::BTreeSet;
-
 use object::{
     elf,
     read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader, SectionTable},
@@ -24,14 +22,17 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-pub(super) fn parse(data: &[u8]) -> Res<ElfInfo> {
+/// Which (library, version node) pairs get their symbol names collected.
+pub(super) type WantSymbols<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+pub(super) fn parse(data: &[u8], want: WantSymbols) -> Res<ElfInfo> {
     if !super::is_elf(data) {
         return Err(ParseError::NotElf);
     }
     // e_ident[EI_CLASS]
     match data.get(4).map(|&c| elf::FileClass(c)) {
-        Some(elf::ELFCLASS32) => parse_as::<elf::FileHeader32<Endianness>>(data),
-        Some(elf::ELFCLASS64) => parse_as::<elf::FileHeader64<Endianness>>(data),
+        Some(elf::ELFCLASS32) => parse_as::<elf::FileHeader32<Endianness>>(data, want),
+        Some(elf::ELFCLASS64) => parse_as::<elf::FileHeader64<Endianness>>(data, want),
         Some(other) => Err(ParseError::Malformed(format!("unknown ELF class {}", other.0))),
         None => Err(ParseError::Malformed("truncated ELF header".into())),
     }
@@ -49,13 +50,36 @@ struct DynamicFacts {
     pie_flag: bool,
 }
 
-fn parse_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Res<ElfInfo> {
+fn parse_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8], want: WantSymbols) -> Res<ElfInfo> {
     let header = Elf::parse(data).map_err(malformed("ELF header"))?;
     let endian = header.endian().map_err(malformed("ELF header"))?;
     let bits = if header.is_class_64() { 64 } else { 32 };
     let machine = header.e_machine(endian).0;
     let segments = header.program_headers(endian, data).map_err(malformed("program headers"))?;
     let sections = header.sections(endian, data).map_err(malformed("section headers"))?;
+
+    let little_endian = header.is_little_endian();
+    if is_debug_info::<Elf>(endian, &sections) {
+        // A separate debug-info file (/usr/lib/debug/...): headers of the real
+        // file, its contents stripped (SHT_NOBITS). Nothing in it is loaded.
+        return Ok(ElfInfo {
+            bits,
+            little_endian,
+            machine,
+            arch: arch_name(machine, bits, little_endian),
+            kind: ElfKind::DebugInfo,
+            interpreter: None,
+            has_dynamic: false,
+            needed: Vec::new(),
+            soname: None,
+            rpath: Vec::new(),
+            runpath: Vec::new(),
+            version_needs: Vec::new(),
+            version_defs: Vec::new(),
+            abi_kernel: None,
+            has_relr: false,
+        });
+    }
 
     let mut interpreter = None;
     for segment in segments {
@@ -65,7 +89,7 @@ fn parse_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Res<ElfInfo> {
     }
 
     let dynamic = dynamic_facts::<Elf>(endian, data, segments, &sections)?;
-    let version_needs = version_needs::<Elf>(endian, data, &sections)?;
+    let version_needs = version_needs::<Elf>(endian, data, &sections, want)?;
     let version_defs = version_defs::<Elf>(endian, data, &sections)?;
     let abi_kernel = abi_kernel::<Elf>(endian, data, segments, &sections);
 
@@ -82,7 +106,6 @@ fn parse_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Res<ElfInfo> {
         elf::ET_CORE => ElfKind::Core,
         _ => ElfKind::Other,
     };
-    let little_endian = header.is_little_endian();
 
     Ok(ElfInfo {
         bits,
@@ -101,6 +124,17 @@ fn parse_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Res<ElfInfo> {
         abi_kernel,
         has_relr: dynamic.has_relr,
     })
+}
+
+/// True for a separate debug-info file: its code or dynamic section is there
+/// in name only (SHT_NOBITS).
+fn is_debug_info<'data, Elf: FileHeader<Endian = Endianness>>(
+    endian: Endianness,
+    sections: &SectionTable<'data, Elf, &'data [u8]>,
+) -> bool {
+    [&b".text"[..], b".dynamic", b".interp"]
+        .iter()
+        .any(|name| sections.section_by_name(endian, name).is_some_and(|(_, s)| s.sh_type(endian) == elf::SHT_NOBITS))
 }
 
 /// Reads the dynamic table from its section, or from PT_DYNAMIC (with the
@@ -206,6 +240,7 @@ fn version_needs<'data, Elf: FileHeader<Endian = Endianness>>(
     endian: Endianness,
     data: &'data [u8],
     sections: &SectionTable<'data, Elf, &'data [u8]>,
+    want: WantSymbols,
 ) -> Res<Vec<VersionNeed>> {
     let Some((mut needs, link)) = sections.gnu_verneed(endian, data).map_err(malformed(".gnu.version_r"))? else {
         return Ok(Vec::new());
@@ -213,53 +248,57 @@ fn version_needs<'data, Elf: FileHeader<Endian = Endianness>>(
     let strings = sections.strings(endian, data, link).map_err(malformed(".gnu.version_r strings"))?;
 
     let mut result: Vec<VersionNeed> = Vec::new();
-    // Version index (vna_other) -> (need, version) position in `result`.
-    let mut by_index: Vec<Option<(usize, usize)>> = Vec::new();
-    let mut symbols: Vec<BTreeSet<String>> = Vec::new();
+    // Version index (vna_other) -> slot; slot -> (need, version) position in `result`.
+    let mut slot_of: Vec<Option<u32>> = Vec::new();
+    let mut slots: Vec<(usize, usize)> = Vec::new();
+    // Every record takes 16 bytes of the file; overlapping records (vn_next or
+    // vna_next pointing back into one) could otherwise repeat without end.
+    let limit = data.len() / 16;
     while let Some((need, mut auxes)) = needs.next().map_err(malformed(".gnu.version_r"))? {
         let file = need.file(endian, strings).map_err(malformed(".gnu.version_r file name"))?;
         let need_pos = result.len();
         result.push(VersionNeed { file: text(file), versions: Vec::new() });
         while let Some(aux) = auxes.next().map_err(malformed(".gnu.version_r entry"))? {
+            if slots.len() + result.len() > limit {
+                return Err(ParseError::Malformed(".gnu.version_r: more entries than the file can hold".into()));
+            }
             let name = aux.name(endian, strings).map_err(malformed(".gnu.version_r version name"))?;
             let weak = aux.vna_flags.get(endian).contains(elf::VER_FLG_WEAK);
             let index = usize::from(aux.vna_other(endian).index());
             let version_pos = result[need_pos].versions.len();
             result[need_pos].versions.push(NeededVersion { name: text(name), weak, symbols: Vec::new() });
             // Indexes are 15 bits, so this table stays small whatever the file says.
-            if by_index.len() <= index {
-                by_index.resize(index + 1, None);
+            if slot_of.len() <= index {
+                slot_of.resize(index + 1, None);
             }
-            by_index[index] = Some((need_pos, version_pos));
-            symbols.push(BTreeSet::new());
+            // Slots whose symbols are not wanted stay out of the table: their
+            // symbols are skipped before their names are even looked up.
+            if want(&result[need_pos].file, &result[need_pos].versions[version_pos].name) {
+                slot_of[index] = Some(slots.len() as u32);
+            }
+            slots.push((need_pos, version_pos));
         }
-        if result.len() > data.len() {
-            // Each entry takes bytes of the file; a cycle in vn_next would exceed this.
-            return Err(ParseError::Malformed(".gnu.version_r: entries loop".into()));
+        if slots.len() + result.len() > limit {
+            return Err(ParseError::Malformed(".gnu.version_r: more entries than the file can hold".into()));
         }
     }
 
     if let Some((versyms, link)) = sections.gnu_versym(endian, data).map_err(malformed(".gnu.version"))? {
         let symtab = sections.symbol_table_by_index(endian, data, link).map_err(malformed(".dynsym"))?;
-        let flat: Vec<(usize, usize)> =
-            result.iter().enumerate().flat_map(|(n, need)| (0..need.versions.len()).map(move |v| (n, v))).collect();
+        let mut bound: Vec<(u32, &[u8])> = Vec::new();
         for (sym, versym) in symtab.symbols().iter().zip(versyms) {
             let index = usize::from(versym.0.get(endian).index());
-            let Some(Some(pos)) = by_index.get(index) else { continue };
+            let Some(Some(slot)) = slot_of.get(index) else { continue };
             let name = symtab.symbol_name(endian, sym).map_err(malformed(".dynsym symbol name"))?;
-            if name.is_empty() {
-                continue;
-            }
-            if let Some(slot) = flat.iter().position(|p| p == pos) {
-                symbols[slot].insert(text(name));
+            if !name.is_empty() {
+                bound.push((*slot, name));
             }
         }
-        let mut slot = 0;
-        for need in &mut result {
-            for version in &mut need.versions {
-                version.symbols = std::mem::take(&mut symbols[slot]).into_iter().collect();
-                slot += 1;
-            }
+        bound.sort_unstable();
+        bound.dedup();
+        for (slot, name) in bound {
+            let (n, v) = slots[slot as usize];
+            result[n].versions[v].symbols.push(text(name));
         }
     }
     Ok(result)
@@ -279,8 +318,8 @@ fn version_defs<'data, Elf: FileHeader<Endian = Endianness>>(
     let mut entries = 0usize;
     while let Some((def, mut auxes)) = defs.next().map_err(malformed(".gnu.version_d"))? {
         entries += 1;
-        if entries > data.len() {
-            return Err(ParseError::Malformed(".gnu.version_d: entries loop".into()));
+        if entries > data.len() / 20 {
+            return Err(ParseError::Malformed(".gnu.version_d: more entries than the file can hold".into()));
         }
         if def.vd_flags.get(endian).contains(elf::VER_FLG_BASE) {
             continue;

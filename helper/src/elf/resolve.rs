@@ -146,6 +146,10 @@ pub fn matches_machine(path: &Path, info: &ElfInfo) -> bool {
 /// The ELF class (32/64) and `e_machine` of the file at `path`, reading only
 /// its header; `None` when it is missing, unreadable or not ELF.
 pub fn probe_machine(path: &Path) -> Option<(u8, u16)> {
+    // Only regular files: opening a FIFO would block.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut header = [0u8; 64];
     let mut file = File::open(path).ok()?;
     let mut len = 0;

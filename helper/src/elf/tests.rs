@@ -144,3 +144,46 @@ fn every_truncation_and_header_corruption_fails_cleanly() {
         let _ = ElfInfo::parse(&flipped);
     }
 }
+
+#[test]
+fn repeated_version_records_cannot_blow_up_memory() {
+    use object::{Object, ObjectSection};
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = build(dir.path(), "arc", ARC4RANDOM, &[]);
+    let file = object::File::parse(&*data).unwrap();
+    let (offset, _) = file.section_by_name(".gnu.version_r").unwrap().file_range().unwrap();
+    drop(file);
+    // vn_cnt = 65535: the last record's vna_next is 0, so it would repeat 65535 times.
+    let at = offset as usize + 2;
+    data[at..at + 2].copy_from_slice(&0xffffu16.to_le_bytes());
+    let err = ElfInfo::parse(&data).unwrap_err();
+    assert!(err.to_string().contains("more entries than the file can hold"), "{err}");
+}
+
+#[test]
+fn separate_debug_info_files_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path(), "arc", ARC4RANDOM, &["-g"]);
+    let debug = dir.path().join("arc.debug");
+    let status = Command::new("objcopy").arg("--only-keep-debug").arg(dir.path().join("arc")).arg(&debug).status();
+    assert!(status.expect("run objcopy").success());
+    let info = ElfInfo::parse(&std::fs::read(&debug).unwrap()).unwrap();
+    assert_eq!(info.kind, ElfKind::DebugInfo);
+    assert!(info.needed.is_empty() && info.version_needs.is_empty());
+}
+
+#[test]
+fn symbols_are_collected_only_for_the_versions_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = build(dir.path(), "arc", ARC4RANDOM, &[]);
+    let all = ElfInfo::parse(&data).unwrap();
+    let some = ElfInfo::parse_with_symbols_for(&data, |lib, v| lib == "libc.so.6" && v == "GLIBC_2.36").unwrap();
+    for (a, s) in all.needs_from("libc.so.6").iter().zip(some.needs_from("libc.so.6")) {
+        assert_eq!(a.name, s.name);
+        if s.name == "GLIBC_2.36" {
+            assert_eq!(s.symbols, vec!["arc4random".to_string()]);
+        } else {
+            assert!(s.symbols.is_empty() && !a.symbols.is_empty(), "{a:?} / {s:?}");
+        }
+    }
+}

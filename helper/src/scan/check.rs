@@ -10,7 +10,7 @@ use super::{
     ScanOptions,
 };
 use crate::{
-    elf::{ElfInfo, ElfKind, NeededVersion},
+    elf::{resolve::SearchPath, ElfInfo, ElfKind, NeededVersion},
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
     version::Version,
@@ -143,6 +143,36 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
     findings
 }
 
+/// Whether a needed version node can fail against a system library of
+/// `profile`: only for those are the symbols behind it worth naming while
+/// parsing (see `ElfInfo::parse_with_symbols_for`).
+pub fn may_fail(version: &str, profile: &Profile) -> bool {
+    match requirement(version) {
+        Requirement::Glibc(needed) => needed > profile.glibc,
+        Requirement::LoaderMarker { glibc, .. } => glibc > profile.glibc,
+        Requirement::UnknownMarker | Requirement::Private | Requirement::Unjudged => true,
+        Requirement::Cxx { family, version } => profile.libstdcxx.as_ref().is_some_and(|levels| {
+            version
+                > *match family {
+                    CxxFamily::Glibcxx => &levels.glibcxx,
+                    CxxFamily::Cxxabi => &levels.cxxabi,
+                    CxxFamily::Gcc => &levels.gcc,
+                }
+        }),
+        Requirement::Baseline => false,
+    }
+}
+
+/// The symbols behind `version` of `soname` in `file`, read again: for the
+/// rare finding about a version whose symbols [`may_fail`] did not ask for.
+fn symbols_of(file: &Path, soname: &str, version: &str) -> Vec<String> {
+    let Ok(Some(data)) = crate::elf::file::map_if_elf(file) else { return Vec::new() };
+    let Ok(info) = ElfInfo::parse_with_symbols_for(&data, |lib, v| lib == soname && v == version) else {
+        return Vec::new();
+    };
+    info.needs_from(soname).iter().find(|v| v.name == version).map_or(Vec::new(), |v| v.symbols.clone())
+}
+
 /// The checks of every NEEDED library. Returns the findings and the shipped
 /// libraries used (canonical paths), which are checked in turn.
 pub fn needs(
@@ -162,12 +192,13 @@ pub fn needs(
         }
     }
     let mut cxx_unchecked = Vec::new();
+    let search = SearchPath::for_file(file, info, &[], &[]);
     for soname in sonames {
         let versions = info.needs_from(soname);
         let system_lib = profile.is_system_lib(soname);
-        match libraries.source(file, info, soname, system_lib) {
+        match libraries.source(file, info, &search, soname, system_lib) {
             Source::Shipped { path, info: lib } => {
-                findings.extend(judge_shipped(soname, &path, &lib, versions));
+                findings.extend(judge_shipped(file, soname, &path, &lib, versions, profile));
                 shipped.push(path);
             }
             Source::System if system_lib => {
@@ -228,7 +259,14 @@ fn missing_library(
 }
 
 /// Needs from a shipped library, held against its own version definitions.
-fn judge_shipped(soname: &str, path: &Path, lib: &ElfInfo, versions: &[NeededVersion]) -> Vec<Finding> {
+fn judge_shipped(
+    file: &Path,
+    soname: &str,
+    path: &Path,
+    lib: &ElfInfo,
+    versions: &[NeededVersion],
+    profile: &Profile,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for version in versions {
         if lib.defines_version(&version.name) {
@@ -258,7 +296,12 @@ fn judge_shipped(soname: &str, path: &Path, lib: &ElfInfo, versions: &[NeededVer
             )
             .target_has(lib.version_defs.join(", "))
         };
-        findings.push(finding.needs(version.name.clone()).library(soname).symbols(version.symbols.iter().cloned()));
+        let symbols = if version.symbols.is_empty() && !may_fail(&version.name, profile) {
+            symbols_of(file, soname, &version.name)
+        } else {
+            version.symbols.clone()
+        };
+        findings.push(finding.needs(version.name.clone()).library(soname).symbols(symbols));
     }
     findings
 }

@@ -3,7 +3,7 @@
 //! probes and canonical paths are cached.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
 };
@@ -25,7 +25,7 @@ pub enum Source {
 /// The shipped set: the scanned files and the `--closure` paths.
 pub struct Libraries {
     /// Canonical paths under which a library counts as shipped.
-    roots: Vec<PathBuf>,
+    roots: HashSet<PathBuf>,
     /// Parsed shipped libraries by canonical path (`None`: unreadable / not ELF).
     infos: Mutex<HashMap<PathBuf, Option<Arc<ElfInfo>>>>,
     /// Shipped shared libraries by SONAME and by file name, for NEEDED that a
@@ -88,8 +88,10 @@ impl Libraries {
         canonical
     }
 
+    /// True when `canonical` or one of its ancestors is a root (a lookup per
+    /// path component, however many roots a scan of many files has).
     fn under_roots(&self, canonical: &Path) -> bool {
-        self.roots.iter().any(|root| canonical.starts_with(root))
+        canonical.ancestors().any(|dir| self.roots.contains(dir))
     }
 
     /// The parsed facts of a shipped library, reading it the first time.
@@ -97,7 +99,11 @@ impl Libraries {
         if let Some(hit) = lock(&self.infos).get(canonical) {
             return hit.clone();
         }
-        let parsed = std::fs::read(canonical).ok().and_then(|data| ElfInfo::parse(&data).ok()).map(Arc::new);
+        let parsed = crate::elf::file::map_if_elf(canonical)
+            .ok()
+            .flatten()
+            .and_then(|data| ElfInfo::parse(&data).ok())
+            .map(Arc::new);
         lock(&self.infos).insert(canonical.to_path_buf(), parsed.clone());
         parsed
     }
@@ -107,9 +113,9 @@ impl Libraries {
     /// set or next to it through `$ORIGIN`, or among the scanned libraries
     /// when `system_lib` is false (a library the target does not provide
     /// anyway); otherwise the target's system.
-    pub fn source(&self, file: &Path, info: &ElfInfo, soname: &str, system_lib: bool) -> Source {
+    /// `search` is the file's own search path (`SearchPath::for_file` without extras).
+    pub fn source(&self, file: &Path, info: &ElfInfo, search: &SearchPath, soname: &str, system_lib: bool) -> Source {
         let want = Some((info.bits, info.machine));
-        let search = SearchPath::for_file(file, info, &[], &[]);
         if let Some(found) = search.find_with(soname, |c| self.probe(c) == want) {
             if let Some(canonical) = self.canonical(&found) {
                 if self.under_roots(&canonical) || found_through_origin(file, info, &found) {

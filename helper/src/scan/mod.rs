@@ -30,8 +30,6 @@ pub mod walk;
 
 use std::{
     collections::HashSet,
-    fs::File,
-    io::Read,
     path::{Path, PathBuf},
     sync::Arc,
 };
@@ -170,12 +168,12 @@ fn judge_needs(
 /// checks that need only the file itself (including the syscall analysis).
 fn read_and_check(path: &Path, profile: &Profile, options: &ScanOptions) -> Outcome {
     let display = path.display().to_string();
-    let data = match read_if_elf(path) {
+    let data = match crate::elf::file::map_if_elf(path) {
         Ok(Some(data)) => data,
         Ok(None) => return Outcome::NotElf,
         Err(err) => return Outcome::Unreadable(FileReport::unreadable(display, walk::describe_error(&err))),
     };
-    let info = match ElfInfo::parse(&data) {
+    let info = match ElfInfo::parse_with_symbols_for(&data, |_, version| check::may_fail(version, profile)) {
         Ok(info) => info,
         Err(ParseError::NotElf) => return Outcome::NotElf,
         Err(err @ ParseError::Malformed(_)) => {
@@ -198,26 +196,4 @@ fn read_and_check(path: &Path, profile: &Profile, options: &ScanOptions) -> Outc
     }
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     Outcome::Elf(Parsed { display: path.to_path_buf(), canonical, info: Arc::new(info), findings })
-}
-
-/// The whole file when it starts with the ELF magic, `None` otherwise
-/// (reading only the first four bytes of non-ELF files).
-fn read_if_elf(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    let mut file = File::open(path)?;
-    let mut magic = [0u8; 4];
-    let mut len = 0;
-    while len < magic.len() {
-        match file.read(&mut magic[len..])? {
-            0 => break,
-            n => len += n,
-        }
-    }
-    if &magic[..len] != crate::elf::MAGIC {
-        return Ok(None);
-    }
-    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut data = Vec::with_capacity(size);
-    data.extend_from_slice(&magic);
-    file.read_to_end(&mut data)?;
-    Ok(Some(data))
 }
