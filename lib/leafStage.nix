@@ -45,14 +45,23 @@ in
   stdenv = base.override {
     inherit cc;
     allowedRequisites = null;
-    overrides = self: super: {
-      # Fetching is fixed-output: the previous stage's fetchers do. Building
-      # curl in this stage would need bash, which needs sources first.
-      inherit (prevStage) fetchurl;
-      inherit glibc;
-      linuxHeaders = headers;
-      gcc-unwrapped = gcc;
-      gcc = cc;
-    };
+    overrides =
+      self: super:
+      let
+        # Locales and the manual of the target's release, built in this
+        # stage (their glibc input is the one above).
+        sameRelease = glibcOverlay self super;
+      in
+      {
+        inherit (sameRelease) glibcLocales glibcLocalesUtf8 glibcInfo;
+        # Fetching is fixed-output: the previous stage's fetchers do.
+        # Building curl in this stage would need bash, which needs sources
+        # first.
+        inherit (prevStage) fetchurl;
+        inherit glibc;
+        linuxHeaders = headers;
+        gcc-unwrapped = gcc;
+        gcc = cc;
+      };
   };
 }

@@ -35,8 +35,12 @@ def closure(drv):
 
 
 def show(drvs):
-    out = subprocess.run(["nix", "show-derivation", *drvs], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    # `nix show-derivation` (Nix 2.8) became `nix derivation show` (Nix 2.15+).
+    for cmd in (["nix", "show-derivation"], ["nix", "derivation", "show"]):
+        run = subprocess.run([*cmd, *drvs], capture_output=True, text=True)
+        if run.returncode == 0:
+            return json.loads(run.stdout)
+    raise RuntimeError(f"cannot show derivations: {run.stderr}")
 
 
 def name_of(path):
@@ -56,6 +60,9 @@ for entry in report:
     patch_dir = os.path.join(root, "overlays", "glibc", version)
     wanted_patches = sorted(p for p in os.listdir(patch_dir) if p.endswith(".patch"))
     check(f"graph/{strategy}/{set_name}: stdenv.cc.libc.version", entry["libcVersion"] == version, entry["libcVersion"])
+    check(f"graph/{strategy}/{set_name}: glibcLocales is {version}", entry["localesVersion"] == version, entry["localesVersion"])
+    locale_glibcs = sorted({GLIBC.match(name_of(d)).group(2) for d in closure(entry["localesDrv"]) if GLIBC.match(name_of(d))})
+    check(f"graph/{strategy}/{set_name}: glibcLocales built with glibc {version}", version in locale_glibcs, str(locale_glibcs))
     for pkg in entry["packages"]:
         label = f"graph/{strategy}/{set_name}/{pkg['name']}"
         drvs = closure(pkg["drv"])

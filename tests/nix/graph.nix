@@ -31,6 +31,8 @@ let
       glibc = version;
       kernel = pkgs.compatTarget.kernel;
       libcVersion = pkgs.stdenv.cc.libc.version;
+      localesVersion = pkgs.glibcLocales.version;
+      localesDrv = pkgs.glibcLocales.drvPath;
       packages = map (name: {
         inherit name;
         drv = pkgs.${name}.drvPath;
