@@ -109,6 +109,14 @@ PY
     fail "flake: outputs do not evaluate: $out"
   fi
 
+  # Nix's own schema checks of the flake, with the tree as its nixpkgs input
+  # (evaluation only: building needs network).
+  if out=$(nix flake check --no-build --no-write-lock-file --override-input nixpkgs "path:$tree" 2>&1); then
+    pass "flake: nix flake check --no-build"
+  else
+    fail "flake: nix flake check --no-build: $out"
+  fi
+
   # Every set of legacyPackages (glibc228/231/235 and one per usable
   # profile): bash instantiates, and its libc and headers are the target's.
   if out=$(nix-instantiate --eval --strict --json --read-write-mode -E "let f = $flake; in
