@@ -11,7 +11,7 @@
 #   exist in newer releases);
 # - `--enable-kernel` set to the target kernel, CET per lib/supported.nix,
 #   `--disable-werror` because current GCC warns where these releases did not
-#   expect it;
+#   expect it, `--disable-crypt` as nixpkgs' libcrypt is libxcrypt;
 # - locales: C.UTF-8 exists upstream only since glibc 2.35; older releases
 #   install en_US.UTF-8 in its place.
 # Everything else (outputs such as `getent`, the `libgcc` passthru, the
@@ -56,6 +56,8 @@ let
     || lib.hasPrefix "--disable-cet" flag
     || lib.hasPrefix "--enable-werror" flag
     || lib.hasPrefix "--disable-werror" flag
+    || lib.hasPrefix "--enable-crypt" flag
+    || lib.hasPrefix "--disable-crypt" flag
     # Not an option of these releases (checked on 2.31's and 2.36's
     # configure); fortify comes from the compiler flags.
     || flag == "--enable-fortify-source"
@@ -100,6 +102,9 @@ let
           ++ [
             enableKernel
             "--disable-werror"
+            # These releases build their own libcrypt unless told not to;
+            # nixpkgs' libcrypt is libxcrypt (glibc dropped it in 2.39).
+            "--disable-crypt"
           ]
           ++ lib.optional prev.stdenv.hostPlatform.isx86_64 (
             if info.cet then "--enable-cet" else "--disable-cet"

@@ -48,7 +48,7 @@ flags_for() {
       (import ./lib { nixpkgs = $COMPAT_NIXPKGS; }).mkCompatPkgs { system = \"x86_64-linux\"; glibc = \"$version\"; }
       " -A glibc.configureFlags 2>/dev/null | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)))'
   else
-    printf '%s\n' --enable-kernel=5.10.0 --disable-werror --enable-cet --disable-cet
+    printf '%s\n' --enable-kernel=5.10.0 --disable-werror --enable-cet --disable-cet --disable-crypt
   fi
 }
 
