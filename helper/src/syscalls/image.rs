@@ -123,14 +123,17 @@ impl<'data> Image<'data> {
         let mut targets = CallTargets::default();
         if self.is_static || self.is_libc {
             targets.direct.extend(functions.list.iter().filter(|f| f.2 == name).map(|f| f.0));
+            targets.direct.dedup();
             return targets;
         }
         let slots = self.got_slots(name);
         if slots.is_empty() {
             return targets;
         }
-        targets.direct = super::plt::stubs(self, &slots);
-        targets.slots = slots;
+        targets.direct = super::plt::stubs(self, &slots).into_iter().collect();
+        targets.direct.sort_unstable();
+        targets.slots = slots.into_iter().collect();
+        targets.slots.sort_unstable();
         targets
     }
 
@@ -157,9 +160,10 @@ impl<'data> Image<'data> {
 #[derive(Default, Debug)]
 pub struct CallTargets {
     /// Addresses of the function or of its PLT stubs (`call rel32` / `bl`).
-    pub direct: HashSet<u64>,
+    /// Few (one to three), so a vector beats hashing in the byte scan.
+    pub direct: Vec<u64>,
     /// GOT slots holding its address (`call [rip+slot]`, -fno-plt).
-    pub slots: HashSet<u64>,
+    pub slots: Vec<u64>,
 }
 
 impl CallTargets {

@@ -25,7 +25,9 @@ use super::{
 /// Functions larger than this are decoded in windows, not whole.
 const MAX_FUNCTION: u64 = 256 * 1024;
 /// How far before a candidate the windows start.
-const WINDOWS: &[u64] = &[24, 40, 64, 96, 128];
+const WINDOWS: &[u64] = &[16, 24, 32, 40, 64, 96, 128, 192];
+/// Functions up to this size are decoded whole for every candidate in them.
+const SMALL_FUNCTION: u64 = 4096;
 
 /// Every syscall site of the image.
 pub fn sites(image: &Image, functions: &Functions, syscall_fn: &CallTargets) -> Vec<Site> {
@@ -36,7 +38,7 @@ pub fn sites(image: &Image, functions: &Functions, syscall_fn: &CallTargets) -> 
             .map(|i| (region.addr + i as u64, Via::Instruction))
             .collect();
         if !syscall_fn.is_empty() {
-            candidates.extend(call_candidates(region, syscall_fn).map(|a| (a, Via::LibcSyscall)));
+            candidates.extend(call_candidates(region, syscall_fn).into_iter().map(|a| (a, Via::LibcSyscall)));
             candidates.sort_unstable_by_key(|c| c.0);
         }
         for (addr, via) in candidates {
@@ -49,23 +51,29 @@ pub fn sites(image: &Image, functions: &Functions, syscall_fn: &CallTargets) -> 
 }
 
 /// Addresses of `call/jmp rel32` to a direct target and `call/jmp [rip+slot]` through a slot.
-fn call_candidates<'a>(region: &'a Region, targets: &'a CallTargets) -> impl Iterator<Item = u64> + 'a {
+fn call_candidates(region: &Region, targets: &CallTargets) -> Vec<u64> {
     let bytes = region.bytes;
-    (0..bytes.len()).filter_map(move |i| {
-        let addr = region.addr + i as u64;
-        let rel = |at: usize| bytes.get(at..at + 4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64);
-        match bytes[i] {
-            0xe8 | 0xe9 if !targets.direct.is_empty() => {
-                let target = (addr + 5).wrapping_add_signed(rel(i + 1)?);
-                targets.direct.contains(&target).then_some(addr)
+    let rel = |at: usize| bytes.get(at..at + 4).map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+    let mut out = Vec::new();
+    if !targets.direct.is_empty() {
+        for i in memchr::memchr2_iter(0xe8, 0xe9, bytes) {
+            let addr = region.addr + i as u64;
+            if rel(i + 1).is_some_and(|r| targets.direct.contains(&(addr + 5).wrapping_add_signed(r))) {
+                out.push(addr);
             }
-            0xff if !targets.slots.is_empty() && matches!(bytes.get(i + 1), Some(0x15 | 0x25)) => {
-                let slot = (addr + 6).wrapping_add_signed(rel(i + 2)?);
-                targets.slots.contains(&slot).then_some(addr)
-            }
-            _ => None,
         }
-    })
+    }
+    if !targets.slots.is_empty() {
+        for pattern in [b"\xff\x15", b"\xff\x25"] {
+            for i in memchr::memmem::find_iter(bytes, pattern) {
+                let addr = region.addr + i as u64;
+                if rel(i + 2).is_some_and(|r| targets.slots.contains(&(addr + 6).wrapping_add_signed(r))) {
+                    out.push(addr);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A decoded function: its instructions and every near branch target in it.
@@ -90,8 +98,16 @@ impl Walker<'_, '_> {
             Via::LibcSyscall => Register::RDI,
         };
         let function = self.functions.enclosing(addr);
+        // The lower bound of the windows is a known instruction boundary.
+        let floor = function.as_ref().map_or(region.addr, |f| f.0.max(region.addr));
         if let Some((start, size, _)) = function {
             if size > 0 && size <= MAX_FUNCTION && region.contains(start) {
+                // In a large function, windows first: bytes that no window
+                // decodes as the instruction (most `0f 05` inside other
+                // instructions) are not worth decoding the function for.
+                if size > SMALL_FUNCTION && self.windows(region, addr, floor, via, calls, register).0.is_empty() {
+                    return None;
+                }
                 let end = (start + size).min(region.end());
                 if self.cache.as_ref().is_none_or(|c| c.start != start) {
                     self.cache = Some(decode(region, start, end));
@@ -104,16 +120,39 @@ impl Walker<'_, '_> {
                 return Some(value_before(&decoded.instructions, k, register, &decoded.targets, &mut self.info));
             }
         }
-        // Windows: the lower bound is a known instruction boundary.
-        let floor = function.map_or(region.addr, |f| f.0.max(region.addr));
+        let (results, trusted) = self.windows(region, addr, floor, via, calls, register);
+        if let Some(value) = trusted {
+            return Some(value);
+        }
+        match results.as_slice() {
+            [] => None,
+            [first, rest @ ..] if !rest.is_empty() && rest.iter().all(|v| v == first) => Some(*first),
+            _ => Some(None),
+        }
+    }
+
+    /// Decodes from several starts before `addr` (never below `floor`); the
+    /// value seen by each start that lands on the expected instruction, and
+    /// the one of the start at `floor` (a known boundary), if it landed.
+    #[allow(clippy::type_complexity)]
+    fn windows(
+        &mut self,
+        region: &Region,
+        addr: u64,
+        floor: u64,
+        via: Via,
+        calls: &CallTargets,
+        register: Register,
+    ) -> (Vec<Option<u64>>, Option<Option<u64>>) {
         let mut results = Vec::new();
         let mut trusted = None;
-        let mut tried = HashSet::new();
+        let mut tried = Vec::new();
         for back in WINDOWS {
             let start = addr.saturating_sub(*back).max(floor);
-            if !tried.insert(start) {
+            if tried.contains(&start) {
                 continue;
             }
+            tried.push(start);
             let end = (addr + 16).min(region.end());
             let decoded = decode(region, start, end);
             let Ok(k) = decoded.instructions.binary_search_by_key(&addr, Instruction::ip) else { continue };
@@ -126,14 +165,7 @@ impl Walker<'_, '_> {
             }
             results.push(value);
         }
-        if let Some(value) = trusted {
-            return Some(value);
-        }
-        match results.as_slice() {
-            [] => None,
-            [first, rest @ ..] if !rest.is_empty() && rest.iter().all(|v| v == first) => Some(*first),
-            _ => Some(None),
-        }
+        (results, trusted)
     }
 }
 
