@@ -61,6 +61,10 @@ for entry in report:
     wanted_patches = sorted(p for p in os.listdir(patch_dir) if p.endswith(".patch"))
     check(f"graph/{strategy}/{set_name}: stdenv.cc.libc.version", entry["libcVersion"] == version, entry["libcVersion"])
     check(f"graph/{strategy}/{set_name}: glibcLocales is {version}", entry["localesVersion"] == version, entry["localesVersion"])
+    # C.UTF-8 exists upstream since 2.35 only; before, en_US.UTF-8 is built.
+    wants_c = [int(x) for x in version.split(".")] >= [2, 35]
+    check(f"graph/{strategy}/{set_name}: C.UTF-8 built only where glibc has it",
+          entry.get("buildsCUtf8") == [wants_c, wants_c], str(entry.get("buildsCUtf8")))
     locale_glibcs = sorted({GLIBC.match(name_of(d)).group(2) for d in closure(entry["localesDrv"]) if GLIBC.match(name_of(d))})
     check(f"graph/{strategy}/{set_name}: glibcLocales built with glibc {version}", version in locale_glibcs, str(locale_glibcs))
     for pkg in entry["packages"]:

@@ -32,6 +32,11 @@ let
       kernel = pkgs.compatTarget.kernel;
       libcVersion = pkgs.stdenv.cc.libc.version;
       localesVersion = pkgs.glibcLocales.version;
+      # Which locale glibc's postInstall and glibcLocales' preBuild name.
+      buildsCUtf8 = map (script: builtins.match ".*C\\.UTF-8/UTF-8.*" script != null) [
+        pkgs.glibc.postInstall
+        pkgs.glibcLocales.preBuild
+      ];
       localesDrv = pkgs.glibcLocales.drvPath;
       packages = map (name: {
         inherit name;
