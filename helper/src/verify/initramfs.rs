@@ -75,6 +75,15 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
         };
         let mut missing = Vec::new();
         if let Ok(info) = ElfInfo::parse(&data) {
+            if info.arch != "x86_64" {
+                placed.push(Placed {
+                    file: file.clone(),
+                    inside: None,
+                    missing,
+                    error: Some(format!("{} file: compat verify boots x86_64 kernels only", info.arch)),
+                });
+                continue;
+            }
             if let Some(interp) = &info.interpreter {
                 match sysroot::resolve(sysroot, Path::new(interp)) {
                     Ok(host) => {
