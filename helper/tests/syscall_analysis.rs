@@ -157,3 +157,44 @@ int main(int argc, char **argv) {
         }
     }
 }
+
+/// Corrupted programs (bytes flipped at random places, truncations) give
+/// an error or findings, never a panic.
+#[test]
+fn hostile_input_never_panics() {
+    let dir = TempDir::new().unwrap();
+    let mut inputs = vec![build(&dir, "memfd_secret_libc", &[]), build(&dir, "probe_fallback", &["-static"])];
+    if let Ok(gcc) = which::which("aarch64-linux-gnu-gcc") {
+        let src = dir.path().join("a.c");
+        std::fs::write(&src, "#include <unistd.h>\nint main(void) { return (int)syscall(447, 0); }\n").unwrap();
+        let out = dir.path().join("a64");
+        assert!(Command::new(gcc).arg("-o").arg(&out).arg(&src).status().unwrap().success());
+        inputs.push(std::fs::read(out).unwrap());
+    }
+    let profile = debian11();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for original in &inputs {
+        for round in 0..100 {
+            let mut data = original.clone();
+            if round % 10 == 0 {
+                data.truncate((next() % data.len() as u64) as usize);
+            }
+            // Flip bytes mostly in the headers and tables, where they hurt most.
+            for _ in 0..(1 + next() % 16) {
+                let len = data.len().max(1) as u64;
+                let at = (if next() % 2 == 0 { next() % len.min(4096) } else { next() % len }) as usize;
+                if let Some(b) = data.get_mut(at) {
+                    *b = next() as u8;
+                }
+            }
+            let _ = syscalls::analyze(&data, &profile);
+            let _ = syscalls::sites(&data);
+        }
+    }
+}

@@ -52,7 +52,7 @@ fn word_at(region: &Region, addr: u64) -> Option<u32> {
 
 fn value_before(region: &Region, functions: &Functions, addr: u64, register: u32) -> Option<u64> {
     let (floor, end) = match functions.enclosing(addr) {
-        Some((start, size, _)) if size > 0 => (start.max(region.addr), (start + size).min(region.end())),
+        Some((start, size, _)) if size > 0 => (start.max(region.addr), start.saturating_add(size).min(region.end())),
         Some((start, _, _)) => (start.max(addr.saturating_sub(4 * WINDOW)).max(region.addr), addr + 4),
         None => (addr.saturating_sub(4 * WINDOW).max(region.addr), addr + 4),
     };

@@ -77,6 +77,8 @@ impl<'data> Image<'data> {
                 }
             }
         }
+        // Addresses a real image can have: no arithmetic on them overflows.
+        regions.retain(|r| r.addr.checked_add(r.bytes.len() as u64).is_some_and(|end| end < 1 << 60));
         let has_interp = headers.iter().any(|ph| ph.p_type(endian) == elf::PT_INTERP);
         let dynamic = dynamic_strings(&file);
         let is_exec = file.elf_header().e_type(endian) == elf::ET_EXEC || !has_interp && dynamic.soname.is_none();
@@ -185,7 +187,7 @@ impl<'data> Functions<'data> {
         let &(start, _, _) = self.list.get(idx.checked_sub(1)?)?;
         let same: Vec<_> = self.list[..idx].iter().rev().take_while(|f| f.0 == start).collect();
         let size = same.iter().map(|f| f.1).max().unwrap_or(0);
-        if size != 0 && addr >= start + size {
+        if size != 0 && addr >= start.saturating_add(size) {
             return None;
         }
         let mut names: Vec<&str> = same.iter().map(|f| f.2).collect();

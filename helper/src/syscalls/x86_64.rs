@@ -108,7 +108,7 @@ impl Walker<'_, '_> {
                 if size > SMALL_FUNCTION && self.windows(region, addr, floor, via, calls, register).0.is_empty() {
                     return None;
                 }
-                let end = (start + size).min(region.end());
+                let end = start.saturating_add(size).min(region.end());
                 if self.cache.as_ref().is_none_or(|c| c.start != start) {
                     self.cache = Some(decode(region, start, end));
                 }
@@ -170,8 +170,8 @@ impl Walker<'_, '_> {
 }
 
 fn decode(region: &Region, start: u64, end: u64) -> Decoded {
-    let from = (start - region.addr) as usize;
-    let to = ((end - region.addr) as usize).min(region.bytes.len());
+    let from = (start.saturating_sub(region.addr) as usize).min(region.bytes.len());
+    let to = (end.saturating_sub(region.addr) as usize).clamp(from, region.bytes.len());
     let mut decoder = Decoder::with_ip(64, &region.bytes[from..to], start, DecoderOptions::NONE);
     let mut instructions = Vec::new();
     let mut targets = HashSet::new();
