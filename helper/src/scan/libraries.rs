@@ -36,10 +36,10 @@ pub struct Libraries {
 }
 
 impl Libraries {
-    /// `roots`: the scanned paths and closure paths; `scanned`: the ELF files
-    /// already parsed (canonical path, facts).
-    pub fn new(roots: &[PathBuf], scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
-        let roots = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    /// `roots`: the real paths of the scanned paths and closure paths;
+    /// `scanned`: the ELF files already parsed (real path, facts).
+    pub fn new(roots: Vec<PathBuf>, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
+        let roots = roots.into_iter().collect();
         let mut by_name: HashMap<String, Vec<PathBuf>> = HashMap::new();
         let mut infos = HashMap::new();
         for (path, info) in scanned {

@@ -24,6 +24,7 @@ mod check;
 pub mod human;
 mod libraries;
 mod progress;
+mod real_path;
 pub mod report;
 pub mod requirement;
 pub mod walk;
@@ -84,15 +85,17 @@ enum Outcome {
 /// Scans `paths` (files and directories) against `profile`.
 pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -> Report {
     let walk = walk::walk(paths);
+    let root_dirs = walk.root_dirs;
     let mut reports: Vec<FileReport> =
         walk.errors.into_iter().map(|e| FileReport::unreadable(e.path.display().to_string(), e.message)).collect();
 
     let progress = progress::Progress::new(options.progress, walk.files.len());
+    let real_paths = real_path::RealPaths::default();
     let outcomes: Vec<Outcome> = walk
         .files
         .par_iter()
         .map(|input| {
-            let outcome = read_and_check(&input.path, profile, options);
+            let outcome = read_and_check(&input.path, profile, options, |p| real_paths.of(p, input.symlink));
             progress.tick();
             outcome
         })
@@ -109,10 +112,13 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
         }
     }
 
-    let mut roots: Vec<PathBuf> = paths.to_vec();
-    roots.extend(options.closure.iter().cloned());
+    // What counts as shipped: the given directories, the given files (known
+    // by their real paths already) and the closure.
+    let mut roots: Vec<PathBuf> =
+        root_dirs.iter().chain(&options.closure).filter_map(|p| p.canonicalize().ok()).collect();
+    roots.extend(parsed.iter().map(|p| p.canonical.clone()));
     let known: Vec<(PathBuf, Arc<ElfInfo>)> = parsed.iter().map(|p| (p.canonical.clone(), p.info.clone())).collect();
-    let libraries = Libraries::new(&roots, &known);
+    let libraries = Libraries::new(roots, &known);
 
     // Judge needs; shipped libraries outside the inputs are read and judged in later rounds.
     let mut checked: HashSet<PathBuf> = parsed.iter().map(|p| p.canonical.clone()).collect();
@@ -131,7 +137,7 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
         }
         round = next
             .par_iter()
-            .filter_map(|lib| match read_and_check(lib, profile, options) {
+            .filter_map(|lib| match read_and_check(lib, profile, options, Path::to_path_buf) {
                 Outcome::Elf(file) => Some(file),
                 // Shipped libraries were parsed once already; a vanished one is not this scan's concern.
                 _ => None,
@@ -166,7 +172,14 @@ fn judge_needs(
 
 /// Reads `path` when it starts with the ELF magic, parses it and runs the
 /// checks that need only the file itself (including the syscall analysis).
-fn read_and_check(path: &Path, profile: &Profile, options: &ScanOptions) -> Outcome {
+/// `real_path` gives the file's real path (for `$ORIGIN` and to recognise
+/// a library reached again through another path).
+fn read_and_check(
+    path: &Path,
+    profile: &Profile,
+    options: &ScanOptions,
+    real_path: impl Fn(&Path) -> PathBuf,
+) -> Outcome {
     let display = path.display().to_string();
     let data = match crate::elf::file::map_if_elf(path) {
         Ok(Some(data)) => data,
@@ -194,6 +207,6 @@ fn read_and_check(path: &Path, profile: &Profile, options: &ScanOptions) -> Outc
             }
         }
     }
-    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let canonical = real_path(path);
     Outcome::Elf(Parsed { display: path.to_path_buf(), canonical, info: Arc::new(info), findings })
 }

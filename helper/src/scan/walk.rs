@@ -7,7 +7,7 @@ use std::{
     collections::HashSet,
     fs,
     io::ErrorKind,
-    os::unix::fs::{FileTypeExt, MetadataExt},
+    os::unix::fs::{DirEntryExt, FileTypeExt, MetadataExt},
     path::{Path, PathBuf},
 };
 
@@ -15,6 +15,9 @@ use std::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Input {
     pub path: PathBuf,
+    /// The path's last component is a symlink (or could not be told apart
+    /// from one): its real path must be resolved in full.
+    pub symlink: bool,
 }
 
 /// A path that could not be walked or is not a regular file.
@@ -29,6 +32,8 @@ pub struct WalkError {
 pub struct Walk {
     pub files: Vec<Input>,
     pub errors: Vec<WalkError>,
+    /// The given paths that are directories.
+    pub root_dirs: Vec<PathBuf>,
 }
 
 /// Walks `roots` in order. A root that does not exist is an error; a
@@ -39,14 +44,25 @@ pub fn walk(roots: &[PathBuf]) -> Walk {
     let mut seen_files = HashSet::new();
     for root in roots {
         // Depth-first with an explicit stack: deep trees cannot overflow ours.
-        let mut stack = vec![(root.clone(), true)];
-        while let Some((path, explicit)) = stack.pop() {
-            let meta = match fs::metadata(&path) {
+        let mut stack = vec![Pending { path: root.clone(), explicit: true, known: None }];
+        while let Some(Pending { path, explicit, known }) = stack.pop() {
+            // A regular file met in a directory is known from the directory
+            // entry itself (type and inode): no stat needed.
+            if let Some((dev, ino)) = known {
+                if seen_files.insert((dev, ino)) {
+                    walk.files.push(Input { path, symlink: false });
+                }
+                continue;
+            }
+            let (symlink, meta) = match fs::symlink_metadata(&path) {
+                Ok(link) if link.file_type().is_symlink() => (true, fs::metadata(&path)),
+                Ok(meta) => (false, Ok(meta)),
+                Err(err) => (false, Err(err)),
+            };
+            let meta = match meta {
                 Ok(meta) => meta,
                 Err(err) => {
-                    let dangling = !explicit
-                        && err.kind() == ErrorKind::NotFound
-                        && fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+                    let dangling = !explicit && symlink && err.kind() == ErrorKind::NotFound;
                     if !dangling {
                         walk.errors.push(WalkError { message: describe_error(&err), path });
                     }
@@ -56,16 +72,19 @@ pub fn walk(roots: &[PathBuf]) -> Walk {
             let id = (meta.dev(), meta.ino());
             let file_type = meta.file_type();
             if file_type.is_dir() {
+                if explicit {
+                    walk.root_dirs.push(path.clone());
+                }
                 if !seen_dirs.insert(id) {
                     continue;
                 }
-                match sorted_entries(&path) {
-                    Ok(entries) => stack.extend(entries.into_iter().rev().map(|p| (p, false))),
+                match sorted_entries(&path, meta.dev()) {
+                    Ok(entries) => stack.extend(entries.into_iter().rev()),
                     Err(err) => walk.errors.push(WalkError { message: describe_error(&err), path }),
                 }
             } else if file_type.is_file() {
                 if seen_files.insert(id) {
-                    walk.files.push(Input { path });
+                    walk.files.push(Input { path, symlink });
                 }
             } else {
                 let what = if file_type.is_fifo() {
@@ -84,9 +103,27 @@ pub fn walk(roots: &[PathBuf]) -> Walk {
     walk
 }
 
-fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut entries = fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<Vec<_>>>()?;
-    entries.sort();
+/// A path still to visit; `known` is (device, inode) of a regular file whose
+/// type the directory entry already told.
+struct Pending {
+    path: PathBuf,
+    explicit: bool,
+    known: Option<(u64, u64)>,
+}
+
+fn sorted_entries(dir: &Path, dev: u64) -> std::io::Result<Vec<Pending>> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        // d_type and d_ino come with the entry; a regular file (not a
+        // symlink) cannot be a mount point of another device.
+        let known = match entry.file_type() {
+            Ok(t) if t.is_file() => Some((dev, entry.ino())),
+            _ => None,
+        };
+        entries.push(Pending { path: entry.path(), explicit: false, known });
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
 }
 
@@ -125,7 +162,7 @@ mod tests {
 
         let walk = walk(&[root.to_path_buf(), root.join("nope")]);
         // The file is listed once, under the first path that reaches it.
-        assert_eq!(walk.files, vec![Input { path: root.join("link-to-a") }]);
+        assert_eq!(walk.files, vec![Input { path: root.join("link-to-a"), symlink: true }]);
         let errors: Vec<(PathBuf, String)> = walk.errors.into_iter().map(|e| (e.path, e.message)).collect();
         assert!(errors.contains(&(fifo, "a FIFO; not opened".into())), "{errors:?}");
         assert!(errors.iter().any(|(p, m)| p.ends_with("loop1") && m.contains("symlink loop")), "{errors:?}");
