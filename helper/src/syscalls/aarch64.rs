@@ -20,28 +20,44 @@ const SVC_0: u32 = 0xd400_0001;
 /// How many instructions back the walk goes when no function bounds are known.
 const WINDOW: u64 = 64;
 
-/// Every syscall site of the image.
-pub fn sites(image: &Image, functions: &Functions, syscall_fn: &CallTargets) -> Vec<Site> {
+/// Where a syscall site may be: every aligned `svc #0`, and, when `calls`
+/// has direct targets, every `bl`/`b` to one. (region index, address, how), sorted.
+pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> {
+    let svc_bytes = SVC_0.to_le_bytes();
+    let svc = memchr::memmem::Finder::new(&svc_bytes);
     let mut out = Vec::new();
-    for region in &image.regions {
+    for (r, region) in image.regions.iter().enumerate() {
+        let aligned = |i: usize| (region.addr + i as u64).is_multiple_of(4);
+        if calls.direct.is_empty() {
+            for i in svc.find_iter(region.bytes).filter(|i| aligned(*i)) {
+                out.push((r, region.addr + i as u64, Via::Instruction));
+            }
+            continue;
+        }
         let skew = (4 - (region.addr % 4) as usize) % 4;
         let words = region.bytes.get(skew..).unwrap_or_default();
         for (i, w) in words.chunks_exact(4).enumerate() {
             let word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
             let addr = region.addr + (skew + 4 * i) as u64;
-            let via = if word == SVC_0 {
-                Via::Instruction
-            } else if (word & 0x7c00_0000) == 0x1400_0000 && syscall_fn.direct.contains(&branch26(addr, word)) {
-                Via::LibcSyscall // bl / b to syscall()
-            } else {
-                continue;
-            };
-            let register = if via == Via::Instruction { 8 } else { 0 };
-            let value = value_before(region, functions, addr, register);
-            out.push(Site { addr, value, via });
+            if word == SVC_0 {
+                out.push((r, addr, Via::Instruction));
+            } else if (word & 0x7c00_0000) == 0x1400_0000 && calls.direct.contains(&branch26(addr, word)) {
+                out.push((r, addr, Via::LibcSyscall)); // bl / b to syscall()
+            }
         }
     }
     out
+}
+
+/// The syscall sites among `candidates` (from [`candidates`]).
+pub fn sites(image: &Image, functions: &Functions, candidates: Vec<(usize, u64, Via)>) -> Vec<Site> {
+    candidates
+        .into_iter()
+        .map(|(r, addr, via)| {
+            let register = if via == Via::Instruction { 8 } else { 0 };
+            Site { addr, value: value_before(&image.regions[r], functions, addr, register), via }
+        })
+        .collect()
 }
 
 fn word_at(region: &Region, addr: u64) -> Option<u32> {

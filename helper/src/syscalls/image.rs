@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use object::{
     elf,
     read::elf::{ElfFile64, FileHeader, ProgramHeader},
-    Endianness, Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionFlags, SymbolKind,
+    Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionFlags, SymbolKind,
 };
 
 use super::tables::Arch;
@@ -109,14 +109,19 @@ impl<'data> Image<'data> {
         Functions { list }
     }
 
-    /// Names of undefined dynamic symbols (imports), without version.
-    pub fn imports(&self) -> HashSet<&'data str> {
-        self.file
+    /// The imports (undefined dynamic symbols, without version) for which
+    /// `wanted` says yes, sorted and deduplicated.
+    pub fn imports(&self, wanted: impl Fn(&str) -> bool) -> Vec<&'data str> {
+        let mut out: Vec<&str> = self
+            .file
             .dynamic_symbols()
             .filter(|s| s.is_undefined())
             .filter_map(|s| s.name().ok())
-            .filter(|n| !n.is_empty())
-            .collect()
+            .filter(|n| !n.is_empty() && wanted(n))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Addresses a call to `name` lands on: its PLT stubs (or, linked in,
@@ -132,16 +137,21 @@ impl<'data> Image<'data> {
         if slots.is_empty() {
             return targets;
         }
-        targets.direct = super::plt::stubs(self, &slots).into_iter().collect();
+        let all: HashSet<u64> = slots.iter().map(|s| s.0).collect();
+        targets.direct = super::plt::stubs(self, &all).into_iter().collect();
         targets.direct.sort_unstable();
-        targets.slots = slots.into_iter().collect();
+        // Code loads a function's address from its GOT slot (-fno-plt) through
+        // a GLOB_DAT slot; JUMP_SLOT slots are read only by PLT stubs.
+        targets.slots = slots.into_iter().filter(|s| !s.1).map(|s| s.0).collect();
         targets.slots.sort_unstable();
+        targets.slots.dedup();
         targets
     }
 
-    /// The GOT slots the dynamic relocations fill with `name`'s address.
-    fn got_slots(&self, name: &str) -> HashSet<u64> {
-        let Some(relocations) = self.file.dynamic_relocations() else { return HashSet::new() };
+    /// The GOT slots the dynamic relocations fill with `name`'s address,
+    /// each with whether it is a JUMP_SLOT (lazy binding for a PLT stub).
+    fn got_slots(&self, name: &str) -> Vec<(u64, bool)> {
+        let Some(relocations) = self.file.dynamic_relocations() else { return Vec::new() };
         let wanted: HashMap<usize, ()> = self
             .file
             .dynamic_symbols()
@@ -149,11 +159,15 @@ impl<'data> Image<'data> {
             .map(|s| (s.index().0, ()))
             .collect();
         if wanted.is_empty() {
-            return HashSet::new();
+            return Vec::new();
         }
+        let jump_slot = match self.arch {
+            Arch::X86_64 => elf::R_X86_64_JUMP_SLOT,
+            Arch::Aarch64 => elf::R_AARCH64_JUMP_SLOT,
+        };
         relocations
             .filter(|(_, r)| matches!(r.target(), RelocationTarget::Symbol(i) if wanted.contains_key(&i.0)))
-            .map(|(offset, _)| offset)
+            .map(|(offset, r)| (offset, matches!(r.flags(), RelocationFlags::Elf { r_type } if r_type == jump_slot)))
             .collect()
     }
 }
@@ -166,12 +180,6 @@ pub struct CallTargets {
     pub direct: Vec<u64>,
     /// GOT slots holding its address (`call [rip+slot]`, -fno-plt).
     pub slots: Vec<u64>,
-}
-
-impl CallTargets {
-    pub fn is_empty(&self) -> bool {
-        self.direct.is_empty() && self.slots.is_empty()
-    }
 }
 
 /// Function symbols sorted by address (aliases kept, one entry each).

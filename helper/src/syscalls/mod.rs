@@ -75,15 +75,32 @@ pub struct ResolvedSite {
 /// `Ok(None)` for ELF files of other classes or machines.
 pub fn sites(data: &[u8]) -> anyhow::Result<Option<(Arch, Vec<ResolvedSite>)>> {
     let Some(image) = Image::parse(data)? else { return Ok(None) };
-    Ok(Some((image.arch, resolved_sites(&image))))
+    let imports_syscall = !image.imports(|n| n == "syscall").is_empty();
+    Ok(Some((image.arch, resolved_sites(&image, imports_syscall))))
 }
 
-fn resolved_sites(image: &Image) -> Vec<ResolvedSite> {
-    let functions = image.functions();
-    let syscall_fn = image.call_targets("syscall", &functions);
+/// `imports_syscall`: the image imports libc's `syscall()`.
+fn resolved_sites(image: &Image, imports_syscall: bool) -> Vec<ResolvedSite> {
+    // Symbol tables are read only when a candidate turns up (most programs
+    // have none), or first when calls to `syscall()` must be found.
+    let mut functions = None;
+    let calls = if imports_syscall || image.is_static || image.is_libc {
+        let f = functions.insert(image.functions());
+        image.call_targets("syscall", f)
+    } else {
+        image::CallTargets::default()
+    };
+    let candidates = match image.arch {
+        Arch::X86_64 => x86_64::candidates(image, &calls),
+        Arch::Aarch64 => aarch64::candidates(image, &calls),
+    };
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let functions = functions.unwrap_or_else(|| image.functions());
     let raw = match image.arch {
-        Arch::X86_64 => x86_64::sites(image, &functions, &syscall_fn),
-        Arch::Aarch64 => aarch64::sites(image, &functions, &syscall_fn),
+        Arch::X86_64 => x86_64::sites(image, &functions, &calls, candidates),
+        Arch::Aarch64 => aarch64::sites(image, &functions, candidates),
     };
     raw.into_iter()
         .filter_map(|site| {
@@ -110,10 +127,11 @@ pub fn analyze(data: &[u8], profile: &Profile) -> anyhow::Result<Vec<Finding>> {
     let mut findings = Vec::new();
 
     // Imports of wrappers.
+    let wrapper_table = wrappers();
+    let imports = image.imports(|n| n == "syscall" || wrapper_table.contains_key(n));
+    let imports_syscall = imports.contains(&"syscall");
     if !image.is_static && !image.is_libc {
-        let mut imports: Vec<&str> = image.imports().into_iter().collect();
-        imports.sort_unstable();
-        for name in imports {
+        for name in imports.iter().copied().filter(|n| *n != "syscall") {
             let Some(wrapper) = wrappers().get(name) else { continue };
             if wrapper.kernel <= *target {
                 continue;
@@ -146,7 +164,7 @@ pub fn analyze(data: &[u8], profile: &Profile) -> anyhow::Result<Vec<Finding>> {
     // Sites with a constant number, grouped by (number, severity, reason).
     let last_known = table.rows().map(|s| s.number).max().unwrap_or(0);
     let mut groups: BTreeMap<(u64, Severity, Option<String>), Vec<String>> = BTreeMap::new();
-    for site in resolved_sites(&image) {
+    for site in resolved_sites(&image, imports_syscall) {
         let location = match site.function.first() {
             Some(f) => format!("{:#x} in {f}", site.addr),
             None => format!("{:#x}", site.addr),

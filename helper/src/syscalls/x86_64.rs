@@ -29,48 +29,105 @@ const WINDOWS: &[u64] = &[16, 24, 32, 40, 64, 96, 128, 192];
 /// Functions up to this size are decoded whole for every candidate in them.
 const SMALL_FUNCTION: u64 = 4096;
 
-/// Every syscall site of the image.
-pub fn sites(image: &Image, functions: &Functions, syscall_fn: &CallTargets) -> Vec<Site> {
-    let mut decoder = Walker { functions, info: InstructionInfoFactory::new(), cache: None };
+/// Bytes scanned at a time: every pattern is searched in one chunk while it
+/// sits in the CPU cache, so the code is read from memory once.
+const CHUNK: usize = 128 * 1024;
+
+/// Where a syscall site may be: every `0f 05`, and, when `calls` is not
+/// empty, every `call/jmp rel32` to one of its direct targets and `call/jmp
+/// [rip+slot]` through one of its slots. (region index, address, how), sorted.
+pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> {
+    let syscall = memchr::memmem::Finder::new(b"\x0f\x05");
+    let call_slot = memchr::memmem::Finder::new(b"\xff\x15");
+    let jmp_slot = memchr::memmem::Finder::new(b"\xff\x25");
     let mut out = Vec::new();
-    for region in &image.regions {
-        let mut candidates: Vec<(u64, Via)> = memchr::memmem::find_iter(region.bytes, b"\x0f\x05")
-            .map(|i| (region.addr + i as u64, Via::Instruction))
-            .collect();
-        if !syscall_fn.is_empty() {
-            candidates.extend(call_candidates(region, syscall_fn).into_iter().map(|a| (a, Via::LibcSyscall)));
-            candidates.sort_unstable_by_key(|c| c.0);
-        }
-        for (addr, via) in candidates {
-            if let Some(value) = decoder.value_at(region, addr, via, syscall_fn) {
-                out.push(Site { addr, value, via });
+    for (r, region) in image.regions.iter().enumerate() {
+        let bytes = region.bytes;
+        let rel = |at: usize| bytes.get(at..at + 4).map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        let first = out.len();
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = (start + CHUNK).min(bytes.len());
+            // A pattern starting before `end` may run up to 5 bytes past it.
+            let window = &bytes[start..(end + 5).min(bytes.len())];
+            let here = |i: usize| start + i < end;
+            for i in syscall.find_iter(window).filter(|i| here(*i)) {
+                out.push((r, region.addr + (start + i) as u64, Via::Instruction));
             }
+            for &target in &calls.direct {
+                direct_calls(region, start, end, target, |addr| out.push((r, addr, Via::LibcSyscall)));
+            }
+            if !calls.slots.is_empty() {
+                for finder in [&call_slot, &jmp_slot] {
+                    for i in finder.find_iter(window).filter(|i| here(*i)) {
+                        let addr = region.addr + (start + i) as u64;
+                        if rel(start + i + 2).is_some_and(|d| calls.slots.contains(&(addr + 6).wrapping_add_signed(d)))
+                        {
+                            out.push((r, addr, Via::LibcSyscall));
+                        }
+                    }
+                }
+            }
+            start = end;
         }
+        out[first..].sort_unstable_by_key(|c| c.1);
     }
     out
 }
 
-/// Addresses of `call/jmp rel32` to a direct target and `call/jmp [rip+slot]` through a slot.
-fn call_candidates(region: &Region, targets: &CallTargets) -> Vec<u64> {
+/// Every `call/jmp rel32` to `target` starting in `bytes[start..end]`.
+///
+/// `e8` is among the most frequent bytes of x86 code, so it is not searched
+/// for. A call at offset `i` to `target` holds rel32 = `target - (addr + i + 5)`:
+/// over a run of offsets where that value's upper 16 bits stay the same,
+/// those two bytes (at `i + 3`, `i + 4`) are a fixed, much rarer pair, which
+/// memmem finds at memory speed; each hit is then checked in full.
+fn direct_calls(region: &Region, start: usize, end: usize, target: u64, mut found: impl FnMut(u64)) {
     let bytes = region.bytes;
-    let rel = |at: usize| bytes.get(at..at + 4).map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])));
-    let mut out = Vec::new();
-    if !targets.direct.is_empty() {
-        for i in memchr::memchr2_iter(0xe8, 0xe9, bytes) {
-            let addr = region.addr + i as u64;
-            if rel(i + 1).is_some_and(|r| targets.direct.contains(&(addr + 5).wrapping_add_signed(r))) {
-                out.push(addr);
+    // rel32 at offset i: base - i (mod 2^32).
+    let base = target.wrapping_sub(region.addr).wrapping_sub(5) as u32;
+    let mut i = start;
+    while i < end {
+        let rel = base.wrapping_sub(i as u32);
+        // Offsets until the upper half of rel changes (rel decreases with i).
+        let run = (usize::from(rel as u16) + 1).min(end - i);
+        let high = ((rel >> 16) as u16).to_le_bytes();
+        let from = i + 3;
+        let to = (i + run + 3 + 2).min(bytes.len());
+        // Matches may overlap ("ff ff ff"): step one byte past each.
+        let finder = memchr::memmem::Finder::new(&high);
+        let mut pos = from;
+        while pos < to {
+            let Some(j) = finder.find(&bytes[pos..to]) else { break };
+            let at = pos + j - 3;
+            if at >= i + run {
+                break;
             }
+            if matches!(bytes[at], 0xe8 | 0xe9)
+                && bytes
+                    .get(at + 1..at + 5)
+                    .is_some_and(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == base.wrapping_sub(at as u32))
+            {
+                found(region.addr + at as u64);
+            }
+            pos += j + 1;
         }
+        i += run;
     }
-    if !targets.slots.is_empty() {
-        for pattern in [b"\xff\x15", b"\xff\x25"] {
-            for i in memchr::memmem::find_iter(bytes, pattern) {
-                let addr = region.addr + i as u64;
-                if rel(i + 2).is_some_and(|r| targets.slots.contains(&(addr + 6).wrapping_add_signed(r))) {
-                    out.push(addr);
-                }
-            }
+}
+
+/// The syscall sites among `candidates` (from [`candidates`]).
+pub fn sites(
+    image: &Image,
+    functions: &Functions,
+    calls: &CallTargets,
+    candidates: Vec<(usize, u64, Via)>,
+) -> Vec<Site> {
+    let mut decoder = Walker { functions, info: InstructionInfoFactory::new(), cache: None };
+    let mut out = Vec::new();
+    for (r, addr, via) in candidates {
+        if let Some(value) = decoder.value_at(&image.regions[r], addr, via, calls) {
+            out.push(Site { addr, value, via });
         }
     }
     out
@@ -251,5 +308,32 @@ fn constant_write(ins: &Instruction, register: Register) -> Option<u64> {
             Some(0)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_calls_are_found_by_their_displacement() {
+        // At 0x108a: call 0x1050 (e8 c1 ff ff ff); a decoy e8 with another target.
+        let mut bytes = vec![0x90u8; 0x60];
+        bytes[0x2a..0x2f].copy_from_slice(&[0xe8, 0xc1, 0xff, 0xff, 0xff]);
+        bytes[0x10..0x15].copy_from_slice(&[0xe8, 0x00, 0x00, 0xff, 0xff]);
+        let region = Region { addr: 0x1060, bytes: &bytes };
+        let mut found = Vec::new();
+        direct_calls(&region, 0, bytes.len(), 0x1050, |a| found.push(a));
+        assert_eq!(found, [0x108a]);
+        // Far targets: the upper half of rel32 changes inside the range.
+        let mut big = vec![0x90u8; 0x30000];
+        let at = 0x1fff0usize;
+        let rel = (0x1000u64.wrapping_sub(0x400000 + at as u64 + 5)) as u32;
+        big[at] = 0xe8;
+        big[at + 1..at + 5].copy_from_slice(&rel.to_le_bytes());
+        let region = Region { addr: 0x400000, bytes: &big };
+        let mut found = Vec::new();
+        direct_calls(&region, 0, big.len(), 0x1000, |a| found.push(a));
+        assert_eq!(found, [0x400000 + at as u64]);
     }
 }
