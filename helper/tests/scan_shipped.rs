@@ -219,3 +219,46 @@ fn a_missing_version_names_its_symbols_even_when_the_target_has_it() {
     let missing = missing.unwrap_or_else(|| panic!("{report:#}"));
     assert!(missing["symbols"].as_array().unwrap().contains(&serde_json::json!("puts")), "{missing:#}");
 }
+
+#[test]
+fn a_c_library_in_the_closure_comes_with_its_own_loader() {
+    // A Nix-like layout: the program's interpreter and RUNPATH point into a
+    // "glibc" closure path holding this machine's libc.so.6 and ld.so.
+    let dir = tempfile::tempdir().unwrap();
+    let glibc = dir.path().join("store/glibc");
+    fs::create_dir_all(glibc.join("lib")).unwrap();
+    for lib in ["libc.so.6", "ld-linux-x86-64.so.2"] {
+        let out = Command::new("gcc").arg(format!("-print-file-name={lib}")).output().unwrap();
+        let system = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).canonicalize().unwrap();
+        fs::copy(system, glibc.join("lib").join(lib)).unwrap();
+    }
+    let bin = dir.path().join("app/bin");
+    fs::create_dir_all(&bin).unwrap();
+    let prog = bin.join("hello");
+    let lib = glibc.join("lib");
+    compile(
+        "#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n",
+        &prog,
+        false,
+        &[
+            &format!("-Wl,--dynamic-linker={}/ld-linux-x86-64.so.2", lib.display()),
+            &format!("-Wl,--enable-new-dtags,-rpath,{}", lib.display()),
+        ],
+    );
+    fs::remove_file(bin.join("hello.c")).unwrap();
+    // The layout is real: the program runs with that loader and libc.
+    let run = Command::new(&prog).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "hi\n", "{run:?}");
+
+    let closure = glibc.to_str().unwrap();
+    let (report, code) = scan(&["--profile", "debian-11", "--closure", closure, bin.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report:#}");
+    // libc.so.6 is checked in turn; its GLIBC_PRIVATE needs go to the ld.so beside it.
+    let libc = file(&report, &lib.join("libc.so.6").canonicalize().unwrap());
+    assert!(kinds(libc, "error").is_empty(), "{libc:#}");
+
+    // Without the closure, the program's glibc needs fall to Debian 11.
+    let (report, code) = scan(&["--profile", "debian-11", bin.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(kinds(file(&report, &prog), "error").contains(&"glibc-version GLIBC_2.34".to_string()), "{report:#}");
+}

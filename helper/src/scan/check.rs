@@ -107,7 +107,10 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
     }
     let relr_marked = info.version_needs.iter().flat_map(|n| &n.versions).any(|v| v.name == "GLIBC_ABI_DT_RELR");
     let relr_glibc = Version::parse("2.36").unwrap_or_else(|| profile.glibc.clone());
-    if info.has_relr && !relr_marked && !info.is_static() && profile.glibc < relr_glibc {
+    // glibc's own libraries (they define GLIBC_* versions) use DT_RELR unmarked:
+    // only their own ld.so ever loads them.
+    let is_glibc = info.version_defs.iter().any(|d| d.starts_with("GLIBC_"));
+    if info.has_relr && !relr_marked && !info.is_static() && !is_glibc && profile.glibc < relr_glibc {
         // Linkers add GLIBC_ABI_DT_RELR so an old loader refuses the file; without
         // it, a loader before glibc 2.36 ignores DT_RELR and the program crashes.
         findings.push(

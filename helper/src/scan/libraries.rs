@@ -26,6 +26,9 @@ pub enum Source {
 pub struct Libraries {
     /// Canonical paths under which a library counts as shipped.
     roots: HashSet<PathBuf>,
+    /// Real paths of the `--closure` paths: what is there travels along,
+    /// the C library and its loader included.
+    closure: HashSet<PathBuf>,
     /// Parsed shipped libraries by canonical path (`None`: unreadable / not ELF).
     infos: Mutex<HashMap<PathBuf, Option<Arc<ElfInfo>>>>,
     /// Shipped shared libraries by SONAME and by file name, for NEEDED that a
@@ -37,9 +40,11 @@ pub struct Libraries {
 
 impl Libraries {
     /// `roots`: the real paths of the scanned paths and closure paths;
-    /// `scanned`: the ELF files already parsed (real path, facts).
-    pub fn new(roots: Vec<PathBuf>, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
+    /// `closure`: those of the closure paths alone; `scanned`: the ELF files
+    /// already parsed (real path, facts).
+    pub fn new(roots: Vec<PathBuf>, closure: Vec<PathBuf>, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
         let roots = roots.into_iter().collect();
+        let closure = closure.into_iter().collect();
         let mut by_name: HashMap<String, Vec<PathBuf>> = HashMap::new();
         let mut infos = HashMap::new();
         for (path, info) in scanned {
@@ -61,6 +66,7 @@ impl Libraries {
         }
         Libraries {
             roots,
+            closure,
             infos: Mutex::new(infos),
             by_name,
             probes: Mutex::new(HashMap::new()),
@@ -94,6 +100,33 @@ impl Libraries {
         canonical.ancestors().any(|dir| self.roots.contains(dir))
     }
 
+    fn in_closure(&self, canonical: &Path) -> bool {
+        canonical.ancestors().any(|dir| self.closure.contains(dir))
+    }
+
+    /// A library the loader takes from those loaded with `file` when they
+    /// travel in the closure: the file's own interpreter (ld.so), or a library
+    /// next to it (glibc's libc.so.6 and ld.so, loaded together). The loader
+    /// reuses an object already loaded under the same soname, so such a
+    /// NEEDED never falls to the target's system.
+    fn loaded_with(&self, file: &Path, info: &ElfInfo, soname: &str) -> Option<(PathBuf, Arc<ElfInfo>)> {
+        if self.closure.is_empty() {
+            return None;
+        }
+        let want = Some((info.bits, info.machine));
+        let interpreter = info.interpreter.as_deref().map(Path::new).filter(|i| i.file_name() == Some(soname.as_ref()));
+        let sibling = file.parent().map(|dir| dir.join(soname));
+        for candidate in interpreter.map(Path::to_path_buf).into_iter().chain(sibling) {
+            let Some(canonical) = self.canonical(&candidate) else { continue };
+            if self.in_closure(&canonical) && self.probe(&canonical) == want {
+                if let Some(lib) = self.info(&canonical) {
+                    return Some((canonical, lib));
+                }
+            }
+        }
+        None
+    }
+
     /// The parsed facts of a shipped library, reading it the first time.
     fn info(&self, canonical: &Path) -> Option<Arc<ElfInfo>> {
         if let Some(hit) = lock(&self.infos).get(canonical) {
@@ -124,6 +157,9 @@ impl Libraries {
                     }
                 }
             }
+        }
+        if let Some((path, lib)) = self.loaded_with(file, info, soname) {
+            return Source::Shipped { path, info: lib };
         }
         if !system_lib {
             if let Some(candidates) = self.by_name.get(soname) {

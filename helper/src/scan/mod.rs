@@ -114,11 +114,12 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
 
     // What counts as shipped: the given directories, the given files (known
     // by their real paths already) and the closure.
-    let mut roots: Vec<PathBuf> =
-        root_dirs.iter().chain(&options.closure).filter_map(|p| p.canonicalize().ok()).collect();
+    let closure: Vec<PathBuf> = options.closure.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut roots: Vec<PathBuf> = root_dirs.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    roots.extend(closure.iter().cloned());
     roots.extend(parsed.iter().map(|p| p.canonical.clone()));
     let known: Vec<(PathBuf, Arc<ElfInfo>)> = parsed.iter().map(|p| (p.canonical.clone(), p.info.clone())).collect();
-    let libraries = Libraries::new(roots, &known);
+    let libraries = Libraries::new(roots, closure, &known);
 
     // Judge needs; shipped libraries outside the inputs are read and judged in later rounds.
     let mut checked: HashSet<PathBuf> = parsed.iter().map(|p| p.canonical.clone()).collect();
