@@ -304,3 +304,32 @@ fn json_schema_doc_covers_every_field_the_report_uses() {
         assert!(doc.contains(&format!("`{name}`")), "docs/scan-json.md does not document `{name}`");
     }
 }
+
+/// On a terminal (a pseudo-terminal made by script(1)) the report is coloured,
+/// unless NO_COLOR is set.
+#[test]
+fn colour_on_a_terminal_only_and_never_with_no_color() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "script(1) (util-linux) is missing under CI");
+        eprintln!("SKIP: script(1) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("arc4random");
+    compile(ARC4RANDOM, &prog, false, &[]);
+    let command =
+        format!("'{}' scan --profile debian-11 --no-syscalls '{}'", common::compat_bin().display(), prog.display());
+    let run = |no_color: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"]).env_remove("NO_COLOR");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd.output().expect("run script");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = run(false);
+    assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured:?}");
+    let plain = run(true);
+    assert!(plain.contains("error: needs GLIBC_2.36") && !plain.contains('\x1b'), "{plain:?}");
+}
