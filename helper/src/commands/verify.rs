@@ -23,10 +23,14 @@ use crate::{exit, verify};
 ///
 ///   compat verify --kernel-image vmlinuz --sysroot / --json ./a ./b -- --version
 ///
-/// scripts/debian-bullseye.sh DIR linux-image-amd64 libc6 prepares Debian 11's
-/// kernel and root. Exit status: 0 when every file exited 0, 1 when one did
-/// not, 2 when the kernel could not be booted.
+/// Debian 11's kernel and root, fetched by package name, come from:
+///
+///   scripts/debian-bullseye.sh DIR linux-image-amd64 libc6
+///
+/// Exit status: 0 when every file exited 0, 1 when one did not, 2 when the
+/// kernel could not be booted.
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The kernel to boot (a bzImage / vmlinuz).
     #[arg(long, value_name = "PATH")]
