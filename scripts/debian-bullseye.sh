@@ -9,11 +9,11 @@
 # fetched too; a metapackage such as linux-image-amd64 is followed to the
 # package it depends on.
 #
-# apt is pointed at a private source list and private state under DEST, so the
-# machine's own apt configuration is read (for the mirror URI) but never
-# changed. The mirror is whatever URI the machine's Debian source already uses:
-# no host name is written here.
+# apt is pointed at a private source list and private state under DEST/apt
+# (scripts/lib/debian-apt.sh), so the machine's own apt configuration is read
+# (for the mirror URI) but never changed. No host name is written here.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/debian-apt.sh"
 
 dest=${1:?usage: $0 DEST [PACKAGE...]}
 shift
@@ -23,39 +23,9 @@ packages=("$@")
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 state="$dest/apt"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$dest/debs" "$dest/sysroot"
+mkdir -p "$dest/debs" "$dest/sysroot"
 
-mirror_uri() {
-  local f uri
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] || continue
-    # First URI of a stanza whose suites are plain Debian releases (not -security).
-    uri=$(awk '/^URIs:/ {u=$2} /^Suites:/ && u != "" && $0 !~ /security/ {print u; exit}' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] || continue
-    uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  return 1
-}
-
-uri=$(mirror_uri) || { echo "debian-bullseye.sh: no Debian mirror URI found in /etc/apt" >&2; exit 2; }
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb [signed-by=$keyring] $uri bullseye main" >"$state/sources.list"
-
-apt_opts=(
-  -o "Dir::Etc::SourceList=$state/sources.list"
-  -o "Dir::Etc::SourceParts=/dev/null"
-  -o "Dir::State::Lists=$state/lists"
-  -o "Dir::State::Status=$state/status"
-  -o "Dir::Cache=$state/cache"
-  -o "APT::Architecture=amd64"
-  -o "Debug::NoLocking=1"
-  -o "APT::Sandbox::User=root"
-)
-touch "$state/status"
+debian_apt_setup "$state" bullseye
 
 if [ ! -s "$state/updated" ]; then
   apt-get "${apt_opts[@]}" -qq update

@@ -8,10 +8,11 @@
 # Already downloaded files are reused, so DEST works as a cache.
 #
 # Like scripts/debian-bullseye.sh, apt runs with a private source list and
-# private state under DEST: the machine's apt configuration is read (for the
-# mirror URI) and never changed. No host name is written here. Exit status 3
-# means the mirror does not serve SUITE.
+# private state under DEST (scripts/lib/debian-apt.sh): the machine's apt
+# configuration is read (for the mirror URI) and never changed. No host name
+# is written here. Exit status 3 means the mirror does not serve SUITE.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/debian-apt.sh"
 
 dest=${1:?usage: $0 DEST SUITE PACKAGE}
 suite=${2:?usage: $0 DEST SUITE PACKAGE}
@@ -27,37 +28,8 @@ if [ -n "$(orig)" ] && [ -e "$out/.complete-$package" ]; then
   exit 0
 fi
 
-mirror_uri() {
-  local f uri
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] || continue
-    uri=$(awk '/^URIs:/ {u=$2} /^Suites:/ && u != "" && $0 !~ /security/ {print u; exit}' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] || continue
-    uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  return 1
-}
-
-uri=$(mirror_uri) || { echo "debian-source.sh: no Debian mirror URI found in /etc/apt" >&2; exit 2; }
 state="$out/apt"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb-src [signed-by=$keyring] $uri $suite main" >"$state/sources.list"
-touch "$state/status"
-
-apt_opts=(
-  -o "Dir::Etc::SourceList=$state/sources.list"
-  -o "Dir::Etc::SourceParts=/dev/null"
-  -o "Dir::State::Lists=$state/lists"
-  -o "Dir::State::Status=$state/status"
-  -o "Dir::Cache=$state/cache"
-  -o "Debug::NoLocking=1"
-  -o "APT::Sandbox::User=root"
-)
+debian_apt_setup "$state" "$suite" deb-src
 
 if [ ! -s "$state/updated" ]; then
   if ! apt-get "${apt_opts[@]}" -qq update 2>"$state/update.err" || grep -q "does not have a Release file\|404" "$state/update.err"; then

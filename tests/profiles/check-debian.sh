@@ -25,6 +25,7 @@
 # Prints "N passed, N failed" and exits 1 when any check failed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/debian-apt.sh
 
 for tool in apt-get apt-cache dpkg-deb readelf jq; do
   command -v "$tool" >/dev/null || { echo "check-debian.sh: needs $tool (scripts/install-deps.sh installs it)" >&2; exit 2; }
@@ -34,6 +35,11 @@ profiles=${1:-profiles}
 cache=${COMPAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compat}/debian-suites
 suites=(buster:debian-10 bullseye:debian-11 bookworm:debian-12 trixie:debian-13)
 packages=(libc6 libstdc++6 libgcc-s1 libcrypt1 zlib1g)
+# Besides the private apt state (debian_apt_opts): only the indexes needed.
+index_opts=(
+  -o Acquire::Languages=none -o Acquire::GzipIndexes=true
+  -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+)
 
 passed=0
 failed=0
@@ -43,42 +49,15 @@ check() { # check LABEL EXPECTED ACTUAL
   if [ "$2" = "$3" ]; then pass "$1 = $2"; else fail "$1: profile says '$2', packages say '$3'"; fi
 }
 
-mirror_uri() {
-  local f uri
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] || continue
-    uri=$(awk '/^URIs:/ {u=$2} /^Suites:/ && u != "" && $0 !~ /security/ {print u; exit}' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] || continue
-    uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' "$f")
-    [ -n "$uri" ] && { echo "$uri"; return; }
-  done
-  return 1
-}
-
-# Private apt state per suite: the machine's apt configuration is only read.
-apt_opts() {
-  local state=$1
-  echo "-o Dir::Etc::SourceList=$state/sources.list -o Dir::Etc::SourceParts=/dev/null"
-  echo "-o Dir::State::Lists=$state/lists -o Dir::State::Status=$state/status -o Dir::Cache=$state/cache"
-  echo "-o APT::Architecture=amd64 -o Acquire::Languages=none -o Acquire::GzipIndexes=true"
-  echo "-o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
-  echo "-o Debug::NoLocking=1 -o APT::Sandbox::User=root"
-}
-
 # fetch SUITE: downloads and unpacks the packages; returns 3 when not served.
 fetch() {
-  local suite=$1 dir="$cache/$1" uri
-  local -a opts
-  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs"
-  read -r -d '' -a opts < <(apt_opts "$dir/apt") || true
+  local suite=$1 dir="$cache/$1"
+  local -a apt_opts
+  mkdir -p "$dir/debs"
+  debian_apt_opts "$dir/apt"
   if [ ! -s "$dir/apt/updated" ]; then
-    uri=$(mirror_uri) || { echo "check-debian.sh: no Debian mirror URI found in /etc/apt" >&2; return 2; }
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" >"$dir/apt/sources.list"
-    touch "$dir/apt/status"
-    if ! apt-get "${opts[@]}" -qq update >"$dir/apt/update.log" 2>&1 || grep -q '^E:' "$dir/apt/update.log"; then
+    debian_apt_setup "$dir/apt" "$suite" || return 2
+    if ! apt-get "${apt_opts[@]}" "${index_opts[@]}" -qq update >"$dir/apt/update.log" 2>&1 || grep -q '^E:' "$dir/apt/update.log"; then
       grep -q 'does not have a Release file' "$dir/apt/update.log" && return 3
       return 1
     fi
@@ -89,7 +68,7 @@ fetch() {
   for p in "${packages[@]}"; do
     deb=$(ls "$dir/debs/${p}"_*_amd64.deb 2>/dev/null | head -n 1)
     if [ -z "$deb" ]; then
-      (cd "$dir/debs" && apt-get "${opts[@]}" -qq download "$p:amd64") || return 1
+      (cd "$dir/debs" && apt-get "${apt_opts[@]}" "${index_opts[@]}" -qq download "$p:amd64") || return 1
       deb=$(ls "$dir/debs/${p}"_*_amd64.deb 2>/dev/null | head -n 1)
       [ -n "$deb" ] || return 1
     fi
@@ -100,7 +79,7 @@ fetch() {
   # Which Essential or Priority: required packages depend on each fetched one
   # (those are on every installation, so their dependencies are too).
   if [ ! -s "$dir/base-dependents" ]; then
-    apt-cache "${opts[@]}" dumpavail | awk -v wanted="${packages[*]}" '
+    apt-cache "${apt_opts[@]}" "${index_opts[@]}" dumpavail | awk -v wanted="${packages[*]}" '
       BEGIN { RS = ""; FS = "\n"; n = split(wanted, w, " ") }
       { pkg = ""; base = 0; deps = ""
         for (i = 1; i <= NF; i++) {
@@ -114,7 +93,7 @@ fetch() {
       sort -u >"$dir/base-dependents"
   fi
   if [ ! -s "$dir/kernel" ]; then
-    apt-cache "${opts[@]}" depends linux-image-amd64 |
+    apt-cache "${apt_opts[@]}" "${index_opts[@]}" depends linux-image-amd64 |
       awk '/Depends: linux-image-[0-9]/ {sub("linux-image-", "", $2); print $2; exit}' >"$dir/kernel"
   fi
 }
