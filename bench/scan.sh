@@ -11,6 +11,7 @@
 # Not part of CI: it is heavy. Needs binutils, pax-utils, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 dirs=("$@")
 [ ${#dirs[@]} -gt 0 ] || dirs=(/usr/bin /usr/lib)
@@ -21,50 +22,18 @@ done
 cargo build --release -q
 compat=target/release/compat
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-list=$work/elf-files
-
-# Regular files (symlinks not followed) that start with the ELF magic.
-find "${dirs[@]}" -type f -print0 2>/dev/null | python3 -c '
-import sys
-for p in sys.stdin.buffer.read().split(b"\0"):
-    if not p:
-        continue
-    try:
-        with open(p, "rb") as f:
-            if f.read(4) == b"\x7fELF":
-                sys.stdout.buffer.write(p + b"\0")
-    except OSError:
-        pass
-' >"$list"
-count=$(tr -cd '\0' <"$list" | wc -c)
-bytes=$(xargs -0 cat <"$list" | wc -c)   # also warms the page cache
-echo "files: $count ELF files under ${dirs[*]} ($((bytes / 1024 / 1024)) MiB), $(nproc) cores"
-
-declare -A seconds
-run() { # name command...
-  local name=$1
-  shift
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || true
-  end=$(date +%s.%N)
-  seconds[$name]=$(python3 -c "print(f'{$end - $start:.3f}')")
-  printf '%-28s %8ss\n' "$name" "${seconds[$name]}"
-}
+bench_elf_list "${dirs[@]}"
 
 # compat reads the list itself (one process, all cores); peers go through xargs.
-run "compat scan"                xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet <"$list"
-run "compat scan --no-syscalls"  xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet --no-syscalls <"$list"
-run "readelf -V --wide"          xargs -0 readelf -V --wide <"$list"
-run "objdump -T"                 xargs -0 objdump -T <"$list"
-run "scanelf"                    xargs -0 scanelf -q -B -F '%F %n %i %r %S' <"$list"
+bench_time "compat scan"                xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet <"$list"
+bench_time "compat scan --no-syscalls"  xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet --no-syscalls <"$list"
+bench_time "readelf -V --wide"          xargs -0 readelf -V --wide <"$list"
+bench_time "objdump -T"                 xargs -0 objdump -T <"$list"
+bench_time "scanelf"                    xargs -0 scanelf -q -B -F '%F %n %i %r %S' <"$list"
 
-ratio() { python3 -c "print(f'{$1 / $2:.1f}x')"; }
 echo
-echo "readelf / compat scan:               $(ratio "${seconds[readelf -V --wide]}" "${seconds[compat scan]}")   (target >= 10x)"
-echo "readelf / compat scan --no-syscalls: $(ratio "${seconds[readelf -V --wide]}" "${seconds[compat scan --no-syscalls]}")"
-echo "objdump / compat scan:               $(ratio "${seconds[objdump -T]}" "${seconds[compat scan]}")"
-echo "compat scan / scanelf:               $(ratio "${seconds[compat scan]}" "${seconds[scanelf]}")   (target <= 2x)"
-echo "compat scan --no-syscalls / scanelf: $(ratio "${seconds[compat scan --no-syscalls]}" "${seconds[scanelf]}")"
+echo "readelf / compat scan:               $(bench_ratio "${seconds[readelf -V --wide]}" "${seconds[compat scan]}")   (target >= 10x)"
+echo "readelf / compat scan --no-syscalls: $(bench_ratio "${seconds[readelf -V --wide]}" "${seconds[compat scan --no-syscalls]}")"
+echo "objdump / compat scan:               $(bench_ratio "${seconds[objdump -T]}" "${seconds[compat scan]}")"
+echo "compat scan / scanelf:               $(bench_ratio "${seconds[compat scan]}" "${seconds[scanelf]}")   (target <= 2x)"
+echo "compat scan --no-syscalls / scanelf: $(bench_ratio "${seconds[compat scan --no-syscalls]}" "${seconds[scanelf]}")"

@@ -18,6 +18,7 @@
 # Needs binutils and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 dirs=("$@")
 [ ${#dirs[@]} -gt 0 ] || dirs=(/usr/bin /usr/lib)
@@ -29,45 +30,14 @@ cargo build --release -q --bin compat --example syscalls
 compat=target/release/compat
 analysis=target/release/examples/syscalls
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-list=$work/elf-files
+bench_elf_list "${dirs[@]}"
 
-# Regular files (symlinks not followed) that start with the ELF magic.
-find "${dirs[@]}" -type f -print0 2>/dev/null | python3 -c '
-import sys
-for p in sys.stdin.buffer.read().split(b"\0"):
-    if not p:
-        continue
-    try:
-        with open(p, "rb") as f:
-            if f.read(4) == b"\x7fELF":
-                sys.stdout.buffer.write(p + b"\0")
-    except OSError:
-        pass
-' >"$list"
-count=$(tr -cd '\0' <"$list" | wc -c)
-bytes=$(xargs -0 cat <"$list" | wc -c)   # also warms the page cache
-echo "files: $count ELF files under ${dirs[*]} ($((bytes / 1024 / 1024)) MiB), $(nproc) cores"
+bench_row='%-30s %9ss\n'
+bench_time "syscall analysis (alone)"   xargs -0 -x -s 2000000 "$analysis" <"$list"
+bench_time "compat scan"                xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet <"$list"
+bench_time "compat scan --no-syscalls"  xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet --no-syscalls <"$list"
+bench_time "objdump -d"                 xargs -0 objdump -d <"$list"
 
-declare -A seconds
-run() { # name command...
-  local name=$1
-  shift
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || true
-  end=$(date +%s.%N)
-  seconds[$name]=$(python3 -c "print(f'{$end - $start:.3f}')")
-  printf '%-30s %9ss\n' "$name" "${seconds[$name]}"
-}
-
-run "syscall analysis (alone)"   xargs -0 -x -s 2000000 "$analysis" <"$list"
-run "compat scan"                xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet <"$list"
-run "compat scan --no-syscalls"  xargs -0 -x -s 2000000 "$compat" scan --profile debian-11 --quiet --no-syscalls <"$list"
-run "objdump -d"                 xargs -0 objdump -d <"$list"
-
-ratio() { python3 -c "print(f'{$1 / $2:.1f}x')"; }
 echo
-echo "objdump -d / syscall analysis:         $(ratio "${seconds[objdump -d]}" "${seconds[syscall analysis (alone)]}")   (target >= 10x)"
-echo "compat scan / scan --no-syscalls:      $(ratio "${seconds[compat scan]}" "${seconds[compat scan --no-syscalls]}")   (target <= 3x)"
+echo "objdump -d / syscall analysis:         $(bench_ratio "${seconds[objdump -d]}" "${seconds[syscall analysis (alone)]}")   (target >= 10x)"
+echo "compat scan / scan --no-syscalls:      $(bench_ratio "${seconds[compat scan]}" "${seconds[compat scan --no-syscalls]}")   (target <= 3x)"
