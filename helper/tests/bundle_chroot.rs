@@ -37,10 +37,8 @@ fn a_store_laid_out_zlib_program_runs_from_its_bundle_on_debian_11_libc6_alone()
         eprintln!("SKIP: not root; chroot needs root");
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
+    let (tmp, store, z) = zdemo_in_temp_store(&bullseye);
     let work = tmp.path();
-    let mut store = FakeStore::new(work);
-    let z = make_zdemo_store(&mut store, &bullseye, work, &common::bullseye_cflags(&bullseye));
     let result = work.join("result");
     std::os::unix::fs::symlink(&z.out, &result).unwrap();
 
@@ -48,12 +46,7 @@ fn a_store_laid_out_zlib_program_runs_from_its_bundle_on_debian_11_libc6_alone()
     // glibc 2.31 / Linux 5.10 target has only glibc's, so zlib is vendored.
     let archive = work.join("zdemo-debian-11.tar.gz");
     let dist = work.join("dist");
-    let out = common::compat(&[
-        "bundle",
-        "--glibc",
-        "2.31",
-        "--kernel",
-        "5.10",
+    let out = bundle_for_glibc_2_31(&[
         result.to_str().unwrap(),
         "-o",
         archive.to_str().unwrap(),
@@ -150,10 +143,8 @@ fn a_store_laid_out_zlib_program_runs_from_its_bundle_on_debian_11_libc6_alone()
 #[test]
 fn with_debian_11_zlib_is_left_to_the_target() {
     let Some(bullseye) = common::bullseye() else { return };
-    let tmp = tempfile::tempdir().unwrap();
+    let (tmp, _store, z) = zdemo_in_temp_store(&bullseye);
     let work = tmp.path();
-    let mut store = FakeStore::new(work);
-    let z = make_zdemo_store(&mut store, &bullseye, work, &common::bullseye_cflags(&bullseye));
     let dist = work.join("dist");
     let out = common::compat(&[
         "bundle",

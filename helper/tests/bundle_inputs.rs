@@ -88,9 +88,8 @@ fn a_library_that_cannot_be_found_is_named_with_its_user_then_found_through_lib_
     let tmp = tempfile::tempdir().unwrap();
     let program = plain_zdemo(&bullseye, tmp.path());
     let dist = tmp.path().join("dist");
-    let target = ["bundle", "--glibc", "2.31", "--kernel", "5.10"];
 
-    let out = common::compat(&[&target[..], &[s(&program), "--dir", s(&dist)]].concat());
+    let out = bundle_for_glibc_2_31(&[s(&program), "--dir", s(&dist)]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("{}: needs libz.so.1", program.display())), "{err}");
@@ -98,8 +97,7 @@ fn a_library_that_cannot_be_found_is_named_with_its_user_then_found_through_lib_
     assert!(!dist.exists());
 
     let lib_dir = bullseye.join("sysroot/lib/x86_64-linux-gnu");
-    let out =
-        common::compat(&[&target[..], &[s(&program), "--dir", s(&dist), "--lib-path", s(&lib_dir), "--json"]].concat());
+    let out = bundle_for_glibc_2_31(&[s(&program), "--dir", s(&dist), "--lib-path", s(&lib_dir), "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(m["vendored"][0]["source"], s(&lib_dir.join("libz.so.1")));
@@ -111,16 +109,14 @@ fn a_library_that_cannot_be_found_is_named_with_its_user_then_found_through_lib_
     let closure = tmp.path().join("zlib-out");
     copy(&lib_dir.join("libz.so.1"), &closure.join("lib/libz.so.1"));
     let dist2 = tmp.path().join("dist2");
-    let out =
-        common::compat(&[&target[..], &[s(&program), "--dir", s(&dist2), "--json", "--closure", s(&closure)]].concat());
+    let out = bundle_for_glibc_2_31(&[s(&program), "--dir", s(&dist2), "--json", "--closure", s(&closure)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(m["vendored"][0]["source"], s(&closure.join("lib/libz.so.1")));
 
     // --exclude: left to the target, on purpose.
     let dist3 = tmp.path().join("dist3");
-    let out =
-        common::compat(&[&target[..], &[s(&program), "--dir", s(&dist3), "--json", "--exclude", "libz.so.1"]].concat());
+    let out = bundle_for_glibc_2_31(&[s(&program), "--dir", s(&dist3), "--json", "--exclude", "libz.so.1"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(m["excluded"], serde_json::json!(["libz.so.1"]));
@@ -147,7 +143,7 @@ fn two_different_libraries_with_one_soname_clash_clearly() {
     patchelf(&["--set-rpath", s(&dir_b)], &b);
 
     let dist = tmp.path().join("dist");
-    let out = common::compat(&["bundle", "--glibc", "2.31", "--kernel", "5.10", s(&a), s(&b), "--dir", s(&dist)]);
+    let out = bundle_for_glibc_2_31(&[s(&a), s(&b), "--dir", s(&dist)]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("a different libz.so.1"), "{err}");
@@ -156,8 +152,7 @@ fn two_different_libraries_with_one_soname_clash_clearly() {
 
     // The same library reached twice is one vendored file needed by both.
     patchelf(&["--set-rpath", s(&dir_a)], &b);
-    let out =
-        common::compat(&["bundle", "--glibc", "2.31", "--kernel", "5.10", s(&a), s(&b), "--dir", s(&dist), "--json"]);
+    let out = bundle_for_glibc_2_31(&[s(&a), s(&b), "--dir", s(&dist), "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(m["vendored"].as_array().unwrap().len(), 1);
@@ -236,27 +231,14 @@ fn vendor_ships_a_library_the_target_has_but_never_glibc() {
 #[test]
 fn a_symlink_forest_is_followed_and_merges_with_the_store_path_it_points_into() {
     let Some(bullseye) = common::bullseye() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let mut store = FakeStore::new(tmp.path());
-    let z = make_zdemo_store(&mut store, &bullseye, tmp.path(), &common::bullseye_cflags(&bullseye));
+    let (tmp, _store, z) = zdemo_in_temp_store(&bullseye);
     // Like buildEnv / symlinkJoin: absolute symlinks into another store path.
     let env = tmp.path().join("env");
     fs::create_dir_all(env.join("bin")).unwrap();
     symlink(z.out.join("bin/zdemo"), env.join("bin/zdemo")).unwrap();
     symlink(z.out.join("share"), env.join("share")).unwrap();
     let dist = tmp.path().join("dist");
-    let out = common::compat(&[
-        "bundle",
-        "--glibc",
-        "2.31",
-        "--kernel",
-        "5.10",
-        s(&env),
-        s(&z.out),
-        "--dir",
-        s(&dist),
-        "--json",
-    ]);
+    let out = bundle_for_glibc_2_31(&[s(&env), s(&z.out), "--dir", s(&dist), "--json"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("warning"), "nothing left over: {err}");

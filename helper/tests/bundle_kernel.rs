@@ -25,21 +25,10 @@ fn the_bundled_program_runs_on_debian_11s_5_10_kernel() {
         eprintln!("SKIP: qemu-system-x86_64 is not installed");
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
+    let (tmp, _store, z) = zdemo_in_temp_store(&bullseye);
     let work = tmp.path();
-    let mut store = FakeStore::new(work);
-    let z = make_zdemo_store(&mut store, &bullseye, work, &common::bullseye_cflags(&bullseye));
     let dist = work.join("dist");
-    let out = common::compat(&[
-        "bundle",
-        "--glibc",
-        "2.31",
-        "--kernel",
-        "5.10",
-        z.out.to_str().unwrap(),
-        "--dir",
-        dist.to_str().unwrap(),
-    ]);
+    let out = bundle_for_glibc_2_31(&[z.out.to_str().unwrap(), "--dir", dist.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
     let root = work.join("libc6-root");

@@ -10,25 +10,14 @@ use std::{
     process::Command,
 };
 
-use common::{bullseye, bullseye_cflags, compile};
+use common::{
+    bullseye, bullseye_cflags, compile, report_file, ARC4RANDOM, CONDVAR, GETTID, RELR, SIGABBREV, SINGLE_THREADED,
+};
 use serde_json::Value;
 
 const HELLO: &str = "#include <stdio.h>\nint main(void){puts(\"hello\");return 0;}\n";
-const GETTID: &str =
-    "#define _GNU_SOURCE\n#include <unistd.h>\n#include <stdio.h>\nint main(void){printf(\"%d\\n\", (int)gettid());return 0;}\n";
-const ARC4RANDOM: &str =
-    "#include <stdlib.h>\n#include <stdio.h>\nint main(void){printf(\"%u\\n\", arc4random());return 0;}\n";
-const SIGABBREV: &str =
-    "#define _GNU_SOURCE\n#include <string.h>\n#include <stdio.h>\nint main(void){puts(sigabbrev_np(2));return 0;}\n";
-const SINGLE_THREADED: &str =
-    "#include <sys/single_threaded.h>\nint main(void){return __libc_single_threaded ? 0 : 1;}\n";
-const RELR: &str = "#include <stdio.h>\nstatic const char *t[] = {\"a\", \"b\", \"c\"};\n\
-                    int main(int c, char **v){(void)v; puts(t[c % 3]);return 0;}\n";
 const IOSTREAM: &str = "#include <iostream>\n#include <string>\n\
     int main(int argc, char **argv){ std::string s(argv[0]); s += \"!\"; std::cout << s << ' ' << argc << std::endl; return 0; }\n";
-const CONDVAR: &str = "#include <condition_variable>\n#include <mutex>\n#include <iostream>\n\
-    std::mutex m; std::condition_variable cv; bool ready = true;\n\
-    int main(){ std::unique_lock<std::mutex> lk(m); cv.wait(lk, []{ return ready; }); std::cout << \"ok\" << std::endl; return 0; }\n";
 const OLD_LIB: &str = "#include <stdio.h>\nvoid hello(void){puts(\"hello\");}\n";
 const NEW_LIB: &str = "#include <stdlib.h>\nunsigned pick(void){return arc4random();}\n";
 
@@ -68,13 +57,7 @@ fn scan_verdicts(files: &[PathBuf]) -> Vec<(PathBuf, bool, Value)> {
     files
         .iter()
         .map(|f| {
-            let file = report["files"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["path"] == f.display().to_string())
-                .unwrap_or_else(|| panic!("{} missing from {report:#}", f.display()))
-                .clone();
+            let file = report_file(&report, f).clone();
             (f.clone(), file["status"] == "error", file)
         })
         .collect()

@@ -6,7 +6,7 @@ mod common;
 
 use std::{collections::BTreeSet, path::Path};
 
-use common::compile;
+use common::{compile, report_file, ARC4RANDOM, CONDVAR, GETTID, RELR, SIGABBREV, SINGLE_THREADED};
 use serde_json::Value;
 
 /// Runs `compat scan ARGS... --json --no-syscalls` and returns the report and exit code.
@@ -23,13 +23,7 @@ fn scan(args: &[&str]) -> (Value, i32) {
 
 /// (kind, needs, symbols) of the findings of `severity` in the file `path`.
 fn findings(report: &Value, path: &Path, severity: &str) -> BTreeSet<(String, String, Vec<String>)> {
-    let file = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path.display().to_string())
-        .unwrap_or_else(|| panic!("{} not in report {report:#}", path.display()));
-    file["findings"]
+    report_file(report, path)["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -50,20 +44,6 @@ fn glibc(needs: &str, symbols: &[&str]) -> (String, String, Vec<String>) {
 fn set<const N: usize>(items: [(String, String, Vec<String>); N]) -> BTreeSet<(String, String, Vec<String>)> {
     items.into_iter().collect()
 }
-
-const ARC4RANDOM: &str =
-    "#include <stdlib.h>\n#include <stdio.h>\nint main(void){printf(\"%u\\n\", arc4random());return 0;}\n";
-const SIGABBREV: &str =
-    "#define _GNU_SOURCE\n#include <string.h>\n#include <stdio.h>\nint main(void){puts(sigabbrev_np(2));return 0;}\n";
-const SINGLE_THREADED: &str =
-    "#include <sys/single_threaded.h>\nint main(void){return __libc_single_threaded ? 0 : 1;}\n";
-const GETTID: &str =
-    "#define _GNU_SOURCE\n#include <unistd.h>\n#include <stdio.h>\nint main(void){printf(\"%d\\n\", (int)gettid());return 0;}\n";
-const RELR: &str = "#include <stdio.h>\nstatic const char *t[] = {\"a\", \"b\", \"c\"};\n\
-                    int main(int c, char **v){(void)v; puts(t[c % 3]);return 0;}\n";
-const CONDVAR: &str = "#include <condition_variable>\n#include <mutex>\n#include <iostream>\n\
-    std::mutex m; std::condition_variable cv; bool ready = true;\n\
-    int main(){ std::unique_lock<std::mutex> lk(m); cv.wait(lk, []{ return ready; }); std::cout << \"ok\" << std::endl; return 0; }\n";
 
 #[test]
 fn glibc_symbol_versions_are_named_with_their_symbols() {

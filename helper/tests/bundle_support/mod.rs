@@ -8,7 +8,7 @@ use std::{
     hash::{Hash, Hasher},
     os::unix::fs::symlink,
     path::{Path, PathBuf},
-    process::Command,
+    process::{Command, Output},
     sync::atomic::{AtomicU64, Ordering},
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -166,6 +166,24 @@ pub fn make_zdemo_store(store: &mut FakeStore, bullseye: &Path, work: &Path, cfl
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(&wrapper_path, fs::Permissions::from_mode(0o555)).unwrap();
     ZdemoStore { glibc, zlib, out }
+}
+
+/// A temp dir holding a FakeStore with the zlib demo in it
+/// (`make_zdemo_store`, built against the Debian 11 sysroot at `bullseye`).
+/// Bind all three (`let (tmp, _store, z) = ...`): the store paths go when
+/// the store is dropped, the temp dir after it.
+pub fn zdemo_in_temp_store(bullseye: &Path) -> (tempfile::TempDir, FakeStore, ZdemoStore) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = FakeStore::new(tmp.path());
+    let z = make_zdemo_store(&mut store, bullseye, tmp.path(), &crate::common::bullseye_cflags(bullseye));
+    (tmp, store, z)
+}
+
+/// Runs `compat bundle --glibc 2.31 --kernel 5.10 ARGS...`: an ad-hoc
+/// target of Debian 11's glibc and kernel, whose base libraries are glibc's
+/// only (so zlib is vendored).
+pub fn bundle_for_glibc_2_31(args: &[&str]) -> Output {
+    crate::common::compat(&[&["bundle", "--glibc", "2.31", "--kernel", "5.10"], args].concat())
 }
 
 /// Every regular file under `root` whose bytes hold `needle`.

@@ -1,7 +1,9 @@
 //! Shared by the integration tests: the compat binary, compiling fixtures at
-//! test time, and the Debian 11 sysroot that scripts/debian-bullseye.sh makes.
+//! test time, the fixture programs the scan tests build, reading a scan
+//! report, and the Debian 11 sysroot that scripts/debian-bullseye.sh makes.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use std::{
     env,
     path::{Path, PathBuf},
@@ -64,4 +66,33 @@ pub fn compile(source: &str, out: &Path, cxx: bool, flags: &[&str]) {
         "{compiler} failed on fixture {stem}:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+// Fixture programs the scan tests build, each needing a known version:
+// gettid (GLIBC_2.30), sigabbrev_np and __libc_single_threaded (GLIBC_2.32),
+// arc4random (GLIBC_2.36), RELR (GLIBC_ABI_DT_RELR when linked with
+// -z pack-relative-relocs), CONDVAR (condition_variable::wait, GLIBCXX_3.4.30
+// when built with GCC 12).
+pub const GETTID: &str =
+    "#define _GNU_SOURCE\n#include <unistd.h>\n#include <stdio.h>\nint main(void){printf(\"%d\\n\", (int)gettid());return 0;}\n";
+pub const ARC4RANDOM: &str =
+    "#include <stdlib.h>\n#include <stdio.h>\nint main(void){printf(\"%u\\n\", arc4random());return 0;}\n";
+pub const SIGABBREV: &str =
+    "#define _GNU_SOURCE\n#include <string.h>\n#include <stdio.h>\nint main(void){puts(sigabbrev_np(2));return 0;}\n";
+pub const SINGLE_THREADED: &str =
+    "#include <sys/single_threaded.h>\nint main(void){return __libc_single_threaded ? 0 : 1;}\n";
+pub const RELR: &str = "#include <stdio.h>\nstatic const char *t[] = {\"a\", \"b\", \"c\"};\n\
+                    int main(int c, char **v){(void)v; puts(t[c % 3]);return 0;}\n";
+pub const CONDVAR: &str = "#include <condition_variable>\n#include <mutex>\n#include <iostream>\n\
+    std::mutex m; std::condition_variable cv; bool ready = true;\n\
+    int main(){ std::unique_lock<std::mutex> lk(m); cv.wait(lk, []{ return ready; }); std::cout << \"ok\" << std::endl; return 0; }\n";
+
+/// The entry for `path` in the `files` of a `compat scan --json` report.
+pub fn report_file<'r>(report: &'r Value, path: &Path) -> &'r Value {
+    report["files"]
+        .as_array()
+        .expect("the report has files")
+        .iter()
+        .find(|f| f["path"] == path.display().to_string())
+        .unwrap_or_else(|| panic!("{} not in report {report:#}", path.display()))
 }
