@@ -232,6 +232,17 @@ fn nix_config() -> &'static str {
     "sandbox = false\nsubstituters =\nexperimental-features = nix-command flakes"
 }
 
+/// `nix-instantiate --eval --strict --json -E EXPR`, which must succeed.
+fn eval_json(nix_instantiate: &Path, expr: &str) -> serde_json::Value {
+    let out = Command::new(nix_instantiate)
+        .args(["--eval", "--strict", "--json", "-E", expr])
+        .env("NIX_CONFIG", nix_config())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn nix_tool(name: &str) -> Option<PathBuf> {
     match which::which(name) {
         Ok(p) => Some(p),
@@ -266,13 +277,7 @@ fn nix_parses_the_checked_in_overlays() {
     // default.nix maps each profile name to a function (an overlay).
     let expr =
         format!("builtins.mapAttrs (n: o: builtins.isFunction o) (import {})", dir.join("default.nix").display());
-    let out = Command::new(&nix_instantiate)
-        .args(["--eval", "--strict", "--json", "-E", &expr])
-        .env("NIX_CONFIG", nix_config())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = eval_json(&nix_instantiate, &expr);
     for name in Profile::builtin_names() {
         assert_eq!(v[name], true, "default.nix lacks {name}: {v}");
     }
@@ -317,13 +322,7 @@ fn overlay_evaluates_against_a_real_nixpkgs_tree() {
         tree = Path::new(&tree).display(),
         file = file.display()
     );
-    let out = Command::new(&nix_instantiate)
-        .args(["--eval", "--strict", "--json", "-E", &expr])
-        .env("NIX_CONFIG", nix_config())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = eval_json(&nix_instantiate, &expr);
     assert_eq!(v["audit"], "audit-2.8.5", "{v}");
     assert_eq!(v["auditUrl"], "https://people.redhat.com/sgrubb/audit/audit-2.8.5.tar.gz");
     assert!(v["auditCflags"].as_str().unwrap().contains("-fcommon"), "{v}");
