@@ -128,9 +128,8 @@ pub fn resolve_all(
             }
         };
         // $ORIGIN of a program is its real path; of a library, the path it was reached by.
+        // (resolve::origin_of makes it absolute for inputs given as relative paths.)
         let origin_file = if info.interpreter.is_some() { canonical.clone() } else { source.clone() };
-        // $ORIGIN expands to an absolute directory even for inputs given as relative paths.
-        let origin_file = std::path::absolute(&origin_file).unwrap_or(origin_file);
         let search_path = resolve::SearchPath::for_file(&origin_file, &info, &inherited, &search.dirs);
         let mut child_rpath = inherited.clone();
         child_rpath.extend(resolve::expanded_rpath(&origin_file, &info));
