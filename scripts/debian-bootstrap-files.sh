@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# Assemble nixpkgs-style bootstrap files from Debian 11 (bullseye) binaries.
+# Assemble nixpkgs-style bootstrap files from the binaries of one Debian release.
 #
-#   scripts/debian-bootstrap-files.sh DEST
+#   scripts/debian-bootstrap-files.sh [--suite SUITE] DEST
+#
+# SUITE is bullseye (Debian 11: glibc 2.31, GCC 10; the default) or trixie
+# (Debian 13: glibc 2.41, GCC 14.2, binutils 2.44 and GNU make 4.4.1, the
+# toolchain versions of nixos-25.05's stdenv).
 #
 # Writes DEST/bootstrap-tools.tar.xz and DEST/busybox/busybox, the two files
 # of `bootstrapFiles = { bootstrapTools = ./bootstrap-tools.tar.xz;
 # busybox = "${./busybox}/busybox"; }` (see the note on busybox below), for
-# compat.lib.mkCompatPkgs on x86_64-linux. Their glibc is Debian 11's 2.31, so
-# they can seed a bootstrap for any target glibc >= 2.31 (glibc231,
-# glibc235, debian-11, ubuntu-*); their compiler is Debian's GCC 10.
+# compat.lib.mkCompatPkgs on x86_64-linux. With bullseye their glibc is 2.31,
+# so they can seed a bootstrap for any target glibc >= 2.31 (glibc231,
+# glibc235, debian-11, ubuntu-*).
+#
+# Besides what nixpkgs' own bootstrap tools hold, the tarball carries the
+# build tools a glibc and Linux-headers build runs, under names of their own
+# so they never shadow anything on a stage's PATH: bin/debian-python3 (its
+# standard library in lib/python3.X, found relative to the program),
+# bin/debian-perl (modules in lib/perl-base), bin/debian-bison (data in
+# share/bison), bin/debian-flex and bin/debian-m4. The real-build ladder
+# (tests/nix/real-build.nix) wraps them as test-only stand-ins for nixpkgs'
+# python3Minimal, perl, bison, flex and gnum4.
 #
 # The tarball has the layout nixpkgs' unpack step (pkgs/stdenv/linux/
 # bootstrap-tools/scripts/unpack-bootstrap-tools.sh) expects: ELF programs in
@@ -16,7 +29,8 @@
 # the programs need flat in lib/, GCC's files in lib/gcc/<triple>/<version>/
 # with its programs in libexec/gcc/<triple>/<version>/, and glibc's and
 # Linux's headers in include-glibc/. Linker scripts (libc.so, ...) name their
-# libraries without directories, so they resolve through -L.
+# libraries without directories, so they resolve through -L. Every library
+# a program in bin/ or libexec/ needs must be in lib/: the script checks it.
 #
 # Known limit: Debian's GCC also searches /usr/include and /usr/local/include.
 # Inside Nix's build sandbox those do not exist; without the sandbox the
@@ -25,27 +39,57 @@
 # proper (cc1, cc1plus), so it searches directories that do not exist.
 #
 # Packages come from the Debian mirror configured on this machine, through
-# scripts/debian-bullseye.sh (private apt state; the machine's apt setup is
+# scripts/debian-packages.sh (private apt state; the machine's apt setup is
 # only read). DEST/debian keeps the downloads, so a second run is offline.
 set -euo pipefail
 
-dest=${1:?usage: $0 DEST}
+suite=bullseye
+if [ "${1:-}" = --suite ]; then
+  suite=${2:?usage: $0 [--suite bullseye|trixie] DEST}
+  shift 2
+fi
+dest=${1:?usage: $0 [--suite bullseye|trixie] DEST}
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 
+# Packages common to both releases, then each release's compiler, libraries
+# and build tools (names differ: Debian 13 split GCC's programs into
+# per-architecture packages and renamed libraries in the 64-bit time_t move).
 packages=(
   libc6 libc6-dev linux-libc-dev libcrypt1 libcrypt-dev
-  gcc-10 cpp-10 g++-10 libgcc-10-dev libstdc++-10-dev libgcc-s1 libstdc++6
-  libgmp10 libmpfr6 libmpc3 libisl23 libzstd1 zlib1g
+  libgcc-s1 libstdc++6 libgmp10 libmpfr6 libmpc3 libzstd1 zlib1g
   binutils binutils-x86-64-linux-gnu binutils-common libbinutils libctf0 libctf-nobfd0
-  coreutils libacl1 libattr1 libselinux1 libpcre2-8-0 libpcre3
-  bash libtinfo6 grep sed gawk libreadline8 libsigsegv2 libmpfr6
+  coreutils libacl1 libattr1 libselinux1 libpcre2-8-0
+  bash libtinfo6 grep sed gawk
   tar gzip bzip2 libbz2-1.0 findutils diffutils make patch patchelf
   busybox-static
 )
+case "$suite" in
+  bullseye)
+    gccver=10
+    packages+=(gcc-10 cpp-10 g++-10 libgcc-10-dev libstdc++-10-dev libisl23 libpcre3 libreadline8 libsigsegv2)
+    extra_tools=no
+    ;;
+  trixie)
+    gccver=14
+    packages+=(
+      gcc-14 cpp-14 g++-14 gcc-14-x86-64-linux-gnu cpp-14-x86-64-linux-gnu g++-14-x86-64-linux-gnu
+      libgcc-14-dev libstdc++-14-dev libisl23 libsframe1 libjansson4 libreadline8t64 libsigsegv2
+      libssl3t64 libcap2
+      # Build tools of glibc and Linux headers (see above).
+      python3.13-minimal libpython3.13-minimal libpython3.13-stdlib libexpat1 libffi8 liblzma5
+      perl-base bison m4 flex
+    )
+    extra_tools=yes
+    ;;
+  *)
+    echo "debian-bootstrap-files.sh: unknown suite '$suite' (bullseye or trixie)" >&2
+    exit 2
+    ;;
+esac
 # A finished earlier run of this same script is reused.
-stamp="$(sha256sum "$0" | cut -d' ' -f1)"
+stamp="$(sha256sum "$0" | cut -d' ' -f1) $suite"
 if [ -s "$dest/bootstrap-tools.tar.xz" ] && [ -x "$dest/busybox/busybox" ] &&
   [ "$(cat "$dest/.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$dest/bootstrap-tools.tar.xz"
@@ -54,11 +98,10 @@ if [ -s "$dest/bootstrap-tools.tar.xz" ] && [ -x "$dest/busybox/busybox" ] &&
 fi
 rm -f "$dest/.stamp"
 
-"$here/debian-bullseye.sh" "$dest/debian" "${packages[@]}" >"$dest/packages.txt"
+"$here/debian-packages.sh" "$suite" "$dest/debian" "${packages[@]}" >"$dest/packages.txt"
 
 root="$dest/debian/sysroot"
 triple=x86_64-linux-gnu
-gccver=10
 tree="$dest/tree"
 rm -rf "$tree"
 mkdir -p "$tree/bin" "$tree/lib" "$tree/libexec/gcc/$triple/$gccver" "$tree/lib/gcc/$triple" "$tree/include-glibc"
@@ -73,15 +116,26 @@ for p in "$root"/bin/* "$root"/usr/bin/*; do
   name=$(basename "$p")
   case "$name" in
     sh | bunzip2 | gunzip | egrep | fgrep | xz | busybox) continue ;;
-    # Duplicates under triple- or version-suffixed names, and LTO tools.
-    "$triple"-* | *-"$gccver" | lto-dump*) continue ;;
+    # Duplicates under triple- or version-suffixed names, LTO and gprofng tools.
+    "$triple"-* | *-"$gccver" | lto-dump* | gp-* | gprofng*) continue ;;
+    # The build tools go in under names of their own (below).
+    # Login records: Debian 13 reads them through libsystemd; no build needs them.
+    pinky | users | who) continue ;;
+    python3* | perl* | bison | yacc | bison.yacc | flex | flex++ | lex | m4) continue ;;
   esac
   # Only ELF programs: the unpack step patchelfs everything in bin/.
   [ "$(head -c 4 "$p" 2>/dev/null | od -An -c | tr -d ' \n')" = '177ELF' ] || continue
   [ -e "$tree/bin/$name" ] || copy_real "$p" "$tree/bin/$name"
 done
+# GCC's drivers: in /usr/bin up to Debian 12, in GCC's libexec directory
+# since Debian 13.
+gcclibexec="$root/usr/libexec/gcc/$triple/$gccver"
 for tool in gcc g++ cpp gcc-ar gcc-nm gcc-ranlib; do
-  copy_real "$root/usr/bin/$triple-$tool-$gccver" "$tree/bin/$tool"
+  if [ -e "$gcclibexec/$triple-$tool-$gccver" ]; then
+    copy_real "$gcclibexec/$triple-$tool-$gccver" "$tree/bin/$tool"
+  else
+    copy_real "$root/usr/bin/$triple-$tool-$gccver" "$tree/bin/$tool"
+  fi
 done
 ln -sf g++ "$tree/bin/c++"
 for tool in as ld ld.bfd ar nm objcopy objdump ranlib readelf size strings strip addr2line c++filt elfedit gprof; do
@@ -105,8 +159,18 @@ for link in "$tree"/lib/*; do
   [ -L "$link" ] || continue
   ln -sfn "$(basename "$(readlink "$link")")" "$link"
 done
-cp -P "$root/lib64/ld-linux-x86-64.so.2" "$tree/lib/ld-linux-x86-64.so.2" 2>/dev/null || true
-ln -sfn "$(basename "$(readlink -f "$root/lib/$triple/ld-linux-x86-64.so.2")")" "$tree/lib/ld-linux-x86-64.so.2"
+# The loader: a link to ld-<version>.so up to glibc 2.33 (copied above with
+# the libraries), a file of its own since.
+if [ -L "$root/lib/$triple/ld-linux-x86-64.so.2" ]; then
+  ln -sfn "$(basename "$(readlink -f "$root/lib/$triple/ld-linux-x86-64.so.2")")" "$tree/lib/ld-linux-x86-64.so.2"
+fi
+[ -f "$tree/lib/ld-linux-x86-64.so.2" ] || { echo "debian-bootstrap-files.sh: no loader in the $suite packages" >&2; exit 1; }
+# nixpkgs' unpack step patches lib/librt-*.so by name, a file glibc has no
+# longer shipped since 2.34 (librt.so.1 is a stub now); an unmatched name
+# fails the step, so the stub is also given that name.
+if ! ls "$tree"/lib/librt-*.so >/dev/null 2>&1 && [ -f "$tree/lib/librt.so.1" ]; then
+  cp "$tree/lib/librt.so.1" "$tree/lib/librt-stub.so"
+fi
 # Linker scripts: drop directories from the names they list.
 for f in "$tree"/lib/*.so; do
   [ -L "$f" ] && continue
@@ -137,6 +201,14 @@ for f in "$gcclib"/*.so; do
     sed -i -E 's@/[^ ()]*/@@g' "$f"
   fi
 done
+# Debian 13 keeps the compiler proper in /usr/libexec (the drivers, already
+# copied to bin/, are left out).
+if [ -d "$gcclibexec" ]; then
+  for f in "$gcclibexec"/*; do
+    case "$(basename "$f")" in "$triple"-* | lto-dump* | lto1) continue ;; esac
+    [ -f "$f" ] && copy_real "$f" "$tree/libexec/gcc/$triple/$gccver/"
+  done
+fi
 for prog in cc1 cc1plus; do
   f="$tree/libexec/gcc/$triple/$gccver/$prog"
   [ -f "$f" ] || continue
@@ -146,10 +218,53 @@ for prog in cc1 cc1plus; do
   [ "$(stat -c %s "$f")" = "$size" ] || { echo "debian-bootstrap-files.sh: $prog changed size" >&2; exit 1; }
 done
 
-# Headers: glibc's and Linux's, multiarch directory merged in.
-cp -a "$root/usr/include/." "$tree/include-glibc/"
-cp -a "$root/usr/include/$triple/." "$tree/include-glibc/"
-rm -rf "${tree:?}/include-glibc/$triple"
+# Headers: glibc's and Linux's, multiarch directory merged in, links resolved
+# (Debian 13 links asm/ into /usr/lib/linux/uapi).
+cp -rL --preserve=mode "$root/usr/include/." "$tree/include-glibc/"
+cp -rL --preserve=mode "$root/usr/include/$triple/." "$tree/include-glibc/"
+# Debian 13 ships every architecture's asm/ directory; keep only the merged one.
+rm -rf "${tree:?}"/include-glibc/*-linux-gnu*
+
+# nixpkgs' unpack step sets every program's interpreter and RPATH with the
+# tarball's own patchelf. Debian 13's (0.18.0) does that to its gawk in a way
+# that makes it crash at start; Debian 12's (0.14.3, which runs on Debian
+# 13's libraries) does not, so the trixie tarball carries that one.
+if [ "$suite" = trixie ]; then
+  "$here/debian-packages.sh" bookworm "$dest/debian-bookworm" patchelf >>"$dest/packages.txt"
+  copy_real "$dest/debian-bookworm/sysroot/usr/bin/patchelf" "$tree/bin/patchelf"
+fi
+
+# Build tools, under names of their own, with the data they find relative to
+# themselves (python) or through variables their stand-ins set (perl, bison,
+# flex, m4; see the header).
+if [ "$extra_tools" = yes ]; then
+  py=$(cd "$root/usr/bin" && ls python3.[0-9]* | grep -E '^python3\.[0-9]+$' | sort -V | tail -n 1)
+  copy_real "$root/usr/bin/$py" "$tree/bin/debian-python3"
+  cp -a "$root/usr/lib/$py" "$tree/lib/$py"
+  copy_real "$root/usr/bin/perl" "$tree/bin/debian-perl"
+  cp -a "$root/usr/lib/$triple/perl-base" "$tree/lib/perl-base"
+  copy_real "$root/usr/bin/bison" "$tree/bin/debian-bison"
+  mkdir -p "$tree/share"
+  cp -a "$root/usr/share/bison" "$tree/share/bison"
+  copy_real "$root/usr/bin/flex" "$tree/bin/debian-flex"
+  copy_real "$root/usr/bin/m4" "$tree/bin/debian-m4"
+fi
+
+# Every library a program needs must be in the tarball: the unpack step
+# points them all at lib/ (and GCC's directory, for libstdc++).
+missing=$(
+  for f in "$tree"/bin/* "$tree"/libexec/gcc/"$triple"/"$gccver"/*; do
+    [ -f "$f" ] && [ ! -L "$f" ] || continue
+    readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | while read -r lib; do
+      [ -e "$tree/lib/$lib" ] || [ -e "$gcclib/$lib" ] || echo "$(basename "$f") needs $lib"
+    done
+  done
+)
+if [ -n "$missing" ]; then
+  echo "debian-bootstrap-files.sh: libraries missing from the $suite tarball:" >&2
+  echo "$missing" >&2
+  exit 1
+fi
 
 tar -C "$tree" -cf - . | xz -T2 -1 >"$dest/bootstrap-tools.tar.xz"
 # Busybox picks the applet from the name it is run by, and accepts
@@ -159,7 +274,7 @@ tar -C "$tree" -cf - . | xz -T2 -1 >"$dest/bootstrap-tools.tar.xz"
 # name: pass busybox = "${./busybox}/busybox".
 rm -rf "$dest/busybox"
 mkdir -p "$dest/busybox"
-cp "$root/bin/busybox" "$dest/busybox/busybox"
+cp "$( [ -e "$root/bin/busybox" ] && echo "$root/bin/busybox" || echo "$root/usr/bin/busybox")" "$dest/busybox/busybox"
 chmod +x "$dest/busybox/busybox"
 echo "$stamp" >"$dest/.stamp"
 echo "$dest/bootstrap-tools.tar.xz"
