@@ -30,6 +30,7 @@ let
     matchProfile = import ./matchProfile.nix compat.profiles;
     resolveTarget = import ./resolveTarget.nix { inherit (compat) supported profiles; };
     bootstrapFilesFor = import ./bootstrapFilesFor.nix;
+    leafToolchain = import ./leafToolchain.nix;
     leafStage = import ./leafStage.nix;
     mkCompatPkgs = import ./mkCompatPkgs.nix { inherit compat; };
     mkCompatStdenv = import ./mkCompatStdenv.nix { inherit compat; };

@@ -2,7 +2,7 @@
 #
 # The extra stdenv stage of the "leaf" strategy, appended after nixpkgs' own
 # Linux bootstrap (which stays untouched, so its binary cache applies). From
-# the final nixpkgs package set it builds:
+# the final nixpkgs package set it builds (see leafToolchain):
 #   1. the target's Linux headers and glibc, with nixpkgs' ordinary stdenv;
 #   2. GCC once more, with a compiler wrapper that links against the target
 #      glibc, so its runtime libraries (libgcc_s, libstdc++) need nothing
@@ -14,35 +14,21 @@
 { target, compatOverlays }:
 prevStage:
 let
-  inherit (prevStage) lib;
-  base = prevStage.stdenv;
-  headers = (compatOverlays.linuxHeaders { version = target.kernel; } prevStage prevStage).linuxHeaders;
-  glibcOverlay = compatOverlays.glibc {
-    version = target.glibc;
-    inherit (target) kernel;
-    inherit headers;
+  toolchain = import ./leafToolchain.nix {
+    pkgs = prevStage;
+    inherit target compatOverlays;
   };
-  # Built by the ordinary stdenv, not the one it is part of.
-  glibc = (glibcOverlay prevStage (prevStage // { glibc = prevStage.glibc.override { stdenv = base; }; })).glibc;
-  bintools = prevStage.wrapBintoolsWith {
-    bintools = base.cc.bintools.bintools;
-    libc = glibc;
-  };
-  ccFirst = prevStage.wrapCCWith {
-    cc = base.cc.cc;
-    inherit bintools;
-    libc = glibc;
-  };
-  gcc = base.cc.cc.override { stdenv = prevStage.overrideCC base ccFirst; };
-  cc = prevStage.wrapCCWith {
-    cc = gcc;
-    inherit bintools;
-    libc = glibc;
-  };
+  inherit (toolchain)
+    headers
+    glibc
+    glibcOverlay
+    gcc
+    cc
+    ;
 in
 {
   inherit (prevStage) config overlays;
-  stdenv = base.override {
+  stdenv = prevStage.stdenv.override {
     inherit cc;
     allowedRequisites = null;
     overrides =
