@@ -49,6 +49,17 @@ let
     else
       builtins.replaceStrings [ "C.UTF-8/UTF-8" ] [ "en_US.UTF-8/UTF-8" ] script;
 
+  # nixpkgs since late 2024 installs C.UTF-8 with `make
+  # localedata/install-locale-files`, a target that exists since glibc 2.29;
+  # older releases only have `localedata/install-locales` (into the locale
+  # archive).
+  installTargetFix =
+    script:
+    if script == null || lib.versionAtLeast version "2.29" then
+      script
+    else
+      builtins.replaceStrings [ "localedata/install-locale-files" ] [ "localedata/install-locales" ] script;
+
   isManagedFlag =
     flag:
     lib.hasPrefix "--enable-kernel" flag
@@ -62,8 +73,13 @@ let
     # configure); fortify comes from the compiler flags.
     || flag == "--enable-fortify-source"
     # Static PIE is built by default since 2.34, whose configure dropped the
-    # option (checked on 2.36's configure).
-    || (flag == "--enable-static-pie" && lib.versionAtLeast version "2.34");
+    # option (checked on 2.36's configure). Before 2.34 it is optional, and
+    # configure's test for it links a PC32 relocation against an undefined
+    # symbol with -pie, which binutils 2.44 refuses: with the flag,
+    # configure stops ("linker support for static PIE needed"). Without it
+    # these releases build no static-pie start files, which nixpkgs does
+    # not use.
+    || flag == "--enable-static-pie";
 
   retarget =
     pkg:
@@ -86,7 +102,7 @@ let
           grep -q '${lib.getLib final.libidn2}/lib/libidn2.so.0' inet/idna.c
         '';
         preBuild = localeFix (old.preBuild or null);
-        postInstall = localeFix (old.postInstall or null);
+        postInstall = installTargetFix (localeFix (old.postInstall or null));
         passthru = (old.passthru or { }) // {
           inherit version;
           minorRelease = version;

@@ -17,7 +17,108 @@ let
   fakeArgs = args: fake.mkCompatPkgs ({ system = "x86_64-linux"; } // args);
   throws = expr: !(builtins.tryEval (builtins.deepSeq expr expr)).success;
 
+  # The glibc overlay applied to a stand-in of nixpkgs' glibc: a derivation-
+  # like set with overrideAttrs, the nixpkgs lib functions the overlay uses,
+  # and the postInstall of late-2024 nixpkgs (nixos-25.05), which installs
+  # C.UTF-8 with `make localedata/install-locale-files`.
+  standInLib = rec {
+    hasPrefix = p: s: builtins.substring 0 (builtins.stringLength p) s == p;
+    hasSuffix =
+      x: s:
+      let
+        n = builtins.stringLength s;
+        m = builtins.stringLength x;
+      in
+      n >= m && builtins.substring (n - m) m s == x;
+    versionAtLeast = a: b: builtins.compareVersions a b >= 0;
+    optionalAttrs = c: a: if c then a else { };
+    optionalString = c: s: if c then s else "";
+    optional = c: x: if c then [ x ] else [ ];
+    getLib = p: p;
+  };
+  standInGlibc =
+    attrs:
+    attrs
+    // {
+      overrideAttrs =
+        f:
+        let
+          next = attrs // (if builtins.isFunction f then f attrs else f);
+        in
+        standInGlibc next;
+    };
+  glibcOverlayOn =
+    version:
+    let
+      platform = {
+        isx86_64 = true;
+        parsed.cpu.name = "x86_64";
+      };
+      prev = {
+        lib = standInLib;
+        stdenv = {
+          hostPlatform = platform;
+          buildPlatform = platform;
+        };
+        glibc = standInGlibc {
+          configureFlags = [
+            "--enable-static-pie"
+            "--enable-kernel=3.10.0"
+            "--enable-cet"
+          ];
+          postInstall = "echo SUPPORTED-LOCALES=C.UTF-8/UTF-8 > ../glibc-2*/localedata/SUPPORTED\nmake -j4 localedata/install-locale-files\n";
+        };
+      };
+      final = prev // {
+        fetchurl = args: args.url;
+        libidn2 = "/nix/store/libidn2";
+      };
+    in
+    (compat.overlays.glibc {
+      inherit version;
+      kernel = compat.supported.glibc.${version}.kernel;
+    } final prev).glibc;
+
   cases = {
+    # binutils 2.44 fails glibc < 2.34's configure test for static PIE.
+    glibcOverlayDropsStaticPie = {
+      expr = map (v: builtins.elem "--enable-static-pie" (glibcOverlayOn v).configureFlags) compat.glibcVersions;
+      expected = [ false false false ];
+    };
+    # localedata/install-locale-files exists only since glibc 2.29.
+    glibcOverlayInstallTarget = {
+      expr = map (
+        v:
+        let
+          script = (glibcOverlayOn v).postInstall;
+        in
+        {
+          files = standInLib.hasSuffix "install-locale-files\n" script;
+          archive = standInLib.hasSuffix "install-locales\n" script;
+        }
+      ) compat.glibcVersions;
+      expected = [
+        {
+          files = false;
+          archive = true;
+        }
+        {
+          files = true;
+          archive = false;
+        }
+        {
+          files = true;
+          archive = false;
+        }
+      ];
+    };
+    # GNU make >= 4.4 loops in stdio-common of glibc <= 2.31 without it.
+    glibcOverlayMake44Patch = {
+      expr = map (
+        v: builtins.any (p: standInLib.hasSuffix "0005-errlist-deps-make-4.4.patch" (toString p)) (glibcOverlayOn v).patches
+      ) compat.glibcVersions;
+      expected = [ true true false ];
+    };
     glibcVersionsSorted = {
       expr = compat.glibcVersions;
       expected = [ "2.28" "2.31" "2.35" ];
