@@ -8,18 +8,32 @@ use crate::{exit, verify};
 
 /// Run files on a real target kernel under qemu and report what happened.
 ///
-/// Builds an initramfs with a static busybox, the files, the libraries they
-/// need (resolved through the target's root: the C library and the program
-/// interpreter always come from there), boots the kernel with
-/// qemu-system-x86_64 (TCG, no KVM needed) and runs each file with ARGS.
-/// Prints, per file, its exit status and output. This is the proof for what
-/// `compat scan` predicts: a program that makes a system call the kernel
-/// lacks fails here with ENOSYS.
+/// Builds an initramfs with a static busybox, the files and what they load,
+/// boots the kernel with qemu-system-x86_64 (TCG, no KVM needed) and runs
+/// each file with ARGS. Prints, per file, its exit status and output. This
+/// is the proof for what `compat scan` predicts: a program that makes a
+/// system call the kernel lacks fails here with ENOSYS.
+///
+/// What the files load comes from one of two places:
+///
+///   --sysroot DIR     the target's root: its C library and program
+///                     interpreter always, other libraries found through
+///                     RUNPATH/RPATH or in the root (bundles, distro builds);
+///   --closure-file F  the files' own Nix closure (or --closure PATH, given
+///                     once per store path): files, interpreters and
+///                     libraries at their own store paths, as Nix users run
+///                     them; the target gives only its kernel. A glibc that
+///                     refuses the kernel ("FATAL: kernel too old") is
+///                     reported as such.
 ///
 /// Examples:
 ///
 ///   compat verify --kernel-image bullseye/sysroot/boot/vmlinuz-5.10.0-32-amd64 \
 ///       --sysroot bullseye/sysroot ./result/bin/hello
+///
+///   nix-store -qR ./result > closure.txt
+///   compat verify --kernel-image vmlinuz-5.10.0-32-amd64 --closure-file closure.txt \
+///       ./result/bin/hello
 ///
 ///   compat verify --kernel-image vmlinuz --sysroot / --json ./a ./b -- --version
 ///
@@ -36,15 +50,25 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub kernel_image: PathBuf,
     /// The target's root directory: its libc, loader and libraries.
+    #[arg(long, value_name = "PATH", required_unless_present_any = ["closure", "closure_file"], conflicts_with_all = ["closure", "closure_file"])]
+    pub sysroot: Option<PathBuf>,
+    /// A store path of the files' closure (repeatable): run them with it.
     #[arg(long, value_name = "PATH")]
-    pub sysroot: PathBuf,
+    pub closure: Vec<PathBuf>,
+    /// A file listing the closure's store paths, one a line (`nix-store -qR`).
+    #[arg(long, value_name = "FILE")]
+    pub closure_file: Option<PathBuf>,
+    /// Where the closure's paths are on this machine: PATH/nix/store/... for
+    /// /nix/store/... (a copied or relocated store).
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub store_root: PathBuf,
     /// Files to run, each with ARGS.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Arguments passed to every file (after `--`).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
-    /// Print JSON: {kernel, boot_seconds, files: [{file, status, output, missing, error}]}.
+    /// Print JSON: {kernel, boot_seconds, files: [{file, status, output, kernel_too_old, missing, error}]}.
     #[arg(long)]
     pub json: bool,
     /// Seconds before the boot is abandoned.
@@ -70,17 +94,32 @@ pub fn run(args: Args) -> Result<u8> {
         None => which::which("qemu-system-x86_64")
             .context("qemu-system-x86_64 is not on PATH (install qemu-system-x86, or pass --qemu)")?,
     };
-    for (what, path) in [("--kernel-image", &args.kernel_image), ("--sysroot", &args.sysroot)] {
-        if !path.exists() {
-            anyhow::bail!("{what} {}: no such file or directory", path.display());
+    // Every input is checked before anything boots: a missing file is a
+    // usage error, not a program that failed on the target.
+    let mut inputs = vec![("--kernel-image", &args.kernel_image)];
+    inputs.extend(args.sysroot.iter().map(|p| ("--sysroot", p)));
+    inputs.extend(args.files.iter().map(|p| ("file", p)));
+    for (what, path) in inputs {
+        if let Err(e) = std::fs::metadata(path) {
+            anyhow::bail!("{what} {}: {e}", path.display());
         }
     }
+    let target = match args.sysroot {
+        Some(root) => verify::Target::Sysroot(root),
+        None => {
+            let mut paths = args.closure.clone();
+            if let Some(list) = &args.closure_file {
+                paths.extend(verify::closure::Closure::read_list(list)?);
+            }
+            verify::Target::Closure(verify::closure::Closure::new(&args.store_root, paths)?)
+        }
+    };
     if std::io::stderr().is_terminal() {
         eprintln!("compat verify: booting {} under qemu (TCG)...", args.kernel_image.display());
     }
     let request = verify::Request {
         kernel_image: args.kernel_image,
-        sysroot: args.sysroot,
+        target,
         files: args.files,
         args: args.args,
         qemu,
@@ -95,12 +134,21 @@ pub fn run(args: Args) -> Result<u8> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
-        println!("kernel {} (booted and ran in {:.1}s)", result.kernel.as_deref().unwrap_or("?"), result.boot_seconds);
+        match &result.kernel {
+            Some(kernel) => println!("kernel {kernel} (booted and ran in {:.1}s)", result.boot_seconds),
+            None => println!("the kernel did not reach /init ({:.1}s)", result.boot_seconds),
+        }
         for f in &result.files {
             match (f.status, &f.error) {
                 (Some(status), _) => println!("{}: exit status {status}", f.file),
                 (None, Some(error)) => println!("{}: not run: {error}", f.file),
                 (None, None) => println!("{}: not run", f.file),
+            }
+            if f.kernel_too_old {
+                println!(
+                    "    its glibc refuses this kernel (\"{}\"): it was built for a newer one",
+                    verify::report::KERNEL_TOO_OLD
+                );
             }
             for m in &f.missing {
                 println!("    missing on the target: {m}");

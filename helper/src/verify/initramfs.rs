@@ -1,8 +1,11 @@
-//! The initramfs `compat verify` boots: a static busybox, the files to run
-//! under /verify/bin, the libraries they need (the C library always from
-//! the target's root) under /verify/lib, the target's program interpreter
-//! at the path each file names, and an /init that runs every file and
-//! prints markers [`super::report`] parses.
+//! The initramfs `compat verify` boots: a static busybox, the files to run,
+//! what they load, and an /init that runs every file and prints markers
+//! [`super::report`] parses. Two layouts ([`Layout`]):
+//! - the target's root: files under /verify/bin, the libraries they need
+//!   (the C library always from the target's root) under /verify/lib, the
+//!   target's program interpreter at the path each file names;
+//! - a Nix closure ([`super::closure`]): files, interpreters and libraries
+//!   at their own store paths, from the closure only.
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
@@ -12,7 +15,11 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 
-use super::{cpio::Cpio, sysroot};
+use super::{
+    closure::{self, Closure},
+    cpio::Cpio,
+    sysroot,
+};
 use crate::{
     elf::{
         resolve::{default_dirs, SearchPath},
@@ -37,8 +44,16 @@ pub struct Placed {
     pub error: Option<String>,
 }
 
+/// Where a file's interpreter and libraries come from.
+pub enum Layout<'a> {
+    /// The target's root directory.
+    Sysroot(&'a Path),
+    /// The file's own Nix closure; the target gives only its kernel.
+    Closure(&'a Closure),
+}
+
 /// Builds the archive; one entry of the result per file, in order.
-pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String]) -> Result<(Vec<u8>, Vec<Placed>)> {
+pub fn build(files: &[PathBuf], layout: &Layout, busybox: &Path, args: &[String]) -> Result<(Vec<u8>, Vec<Placed>)> {
     let mut cpio = Cpio::new();
     let busybox_data = fs::read(busybox).with_context(|| format!("{}: cannot read busybox", busybox.display()))?;
     match ElfInfo::parse(&busybox_data) {
@@ -57,6 +72,7 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
 
     let mut libs: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut interpreters: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut store_files: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut placed = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let name = file.file_name().map_or_else(|| format!("file{i}"), |n| n.to_string_lossy().into_owned());
@@ -74,6 +90,7 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
             }
         };
         let mut missing = Vec::new();
+        let mut inside = inside;
         if let Ok(info) = ElfInfo::parse(&data) {
             if info.arch != "x86_64" {
                 placed.push(Placed {
@@ -84,15 +101,31 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
                 });
                 continue;
             }
-            if let Some(interp) = &info.interpreter {
-                match sysroot::resolve(sysroot, Path::new(interp)) {
-                    Ok(host) => {
-                        interpreters.insert(interp.clone(), host);
+            match layout {
+                Layout::Sysroot(sysroot) => {
+                    if let Some(interp) = &info.interpreter {
+                        match sysroot::resolve(sysroot, Path::new(interp)) {
+                            Ok(host) => {
+                                interpreters.insert(interp.clone(), host);
+                            }
+                            Err(_) => missing.push(format!("{interp} (program interpreter, not in the target's root)")),
+                        }
                     }
-                    Err(_) => missing.push(format!("{interp} (program interpreter, not in the target's root)")),
+                    missing.extend(needed_closure(file, &info, sysroot, &mut libs));
+                }
+                Layout::Closure(closure) => {
+                    // A file of the closure runs at its own path, so its
+                    // $ORIGIN and RUNPATH mean what they mean on the target.
+                    if let Some(own) = closure.inside_of(file).filter(|p| closure.contains(p)) {
+                        inside = own.to_string_lossy().into_owned();
+                    }
+                    let needs = closure::needs(closure, Path::new(&inside), &info);
+                    for (at, host) in needs.files {
+                        store_files.insert(at.to_string_lossy().into_owned(), host);
+                    }
+                    missing.extend(needs.missing);
                 }
             }
-            missing.extend(needed_closure(file, &info, sysroot, &mut libs));
         }
         cpio.file(&inside, 0o755, &data);
         placed.push(Placed { file: file.clone(), inside: Some(inside), missing, error: None });
@@ -101,11 +134,16 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
         let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
         cpio.file(inside, 0o755, &data);
     }
+    for (inside, host) in &store_files {
+        let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
+        cpio.file(inside, 0o755, &data);
+    }
     for (soname, host) in &libs {
         let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
         cpio.file(&format!("/verify/lib/{soname}"), 0o755, &data);
     }
-    cpio.file("/init", 0o755, init_script(&placed, args).as_bytes());
+    let library_path = matches!(layout, Layout::Sysroot(_)).then_some("/verify/lib");
+    cpio.file("/init", 0o755, init_script(&placed, args, library_path).as_bytes());
     Ok((cpio.finish(), placed))
 }
 
@@ -150,14 +188,18 @@ fn quote(arg: &str) -> String {
     format!("'{}'", arg.replace('\'', "'\\''"))
 }
 
-fn init_script(placed: &[Placed], args: &[String]) -> String {
+/// The /init script; `library_path` is exported as LD_LIBRARY_PATH when given.
+fn init_script(placed: &[Placed], args: &[String], library_path: Option<&str>) -> String {
     let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
     let mut s = String::from(
         "#!/bin/busybox sh\n\
          /bin/busybox mount -t proc proc /proc\n\
          /bin/busybox mount -t sysfs sys /sys\n\
-         export PATH=/bin LD_LIBRARY_PATH=/verify/lib\n",
+         export PATH=/bin\n",
     );
+    if let Some(dir) = library_path {
+        s.push_str(&format!("export LD_LIBRARY_PATH={dir}\n"));
+    }
     s.push_str(&format!("echo \"{KERNEL} $(/bin/busybox uname -r)\"\n"));
     for (i, p) in placed.iter().enumerate() {
         let Some(inside) = &p.inside else { continue };

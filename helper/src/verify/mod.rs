@@ -7,6 +7,7 @@
 //! ([`report`]). This is the ground truth `compat scan`'s kernel checks are
 //! held against (tests/kernel/harness.sh).
 
+pub mod closure;
 pub mod cpio;
 pub mod initramfs;
 pub mod qemu;
@@ -18,10 +19,19 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+/// Where the files' C library, interpreter and libraries come from.
+pub enum Target {
+    /// The target's root directory (its libc and loader).
+    Sysroot(PathBuf),
+    /// The files' own Nix closure, at its store paths; the target gives
+    /// only the kernel.
+    Closure(closure::Closure),
+}
+
 /// What to boot and run.
 pub struct Request {
     pub kernel_image: PathBuf,
-    pub sysroot: PathBuf,
+    pub target: Target,
     pub files: Vec<PathBuf>,
     pub args: Vec<String>,
     pub qemu: PathBuf,
@@ -39,7 +49,12 @@ pub struct Outcome {
     pub status: Option<i32>,
     /// Its stdout and stderr, as the serial console carried them.
     pub output: String,
-    /// Libraries (or the program interpreter) the target's root lacks.
+    /// glibc refused to start: the kernel is older than the one it was
+    /// built for ("FATAL: kernel too old").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kernel_too_old: bool,
+    /// Libraries (or the program interpreter) the target's root, or the
+    /// closure, lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
     /// Why it did not run, when it did not.
@@ -60,7 +75,11 @@ pub struct Verification {
 }
 
 pub fn run(request: &Request) -> Result<Verification> {
-    let (archive, placed) = initramfs::build(&request.files, &request.sysroot, &request.busybox, &request.args)?;
+    let layout = match &request.target {
+        Target::Sysroot(root) => initramfs::Layout::Sysroot(root),
+        Target::Closure(closure) => initramfs::Layout::Closure(closure),
+    };
+    let (archive, placed) = initramfs::build(&request.files, &layout, &request.busybox, &request.args)?;
     let dir = tempfile::Builder::new().prefix("compat-verify").tempdir().context("creating a temporary directory")?;
     let initrd = dir.path().join("initramfs.cpio");
     std::fs::write(&initrd, archive).with_context(|| format!("writing {}", initrd.display()))?;

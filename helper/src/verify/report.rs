@@ -51,10 +51,12 @@ pub fn parse(boot: &Boot, placed: &[Placed]) -> Verification {
                 None if !done => Some("the kernel stopped before it ran (see the boot log with --verbose)".to_string()),
                 None => Some("no exit status on the console".to_string()),
             });
+            let output = lines.join("\n");
             Outcome {
                 file: p.file.display().to_string(),
                 status,
-                output: lines.join("\n"),
+                kernel_too_old: output.contains(KERNEL_TOO_OLD),
+                output,
                 missing: p.missing.clone(),
                 error,
             }
@@ -62,6 +64,10 @@ pub fn parse(boot: &Boot, placed: &[Placed]) -> Verification {
         .collect();
     Verification { kernel, boot_seconds: boot.seconds, files, log: boot.serial.clone() }
 }
+
+/// What glibc prints, and exits on, when the kernel is older than the one
+/// it was configured for (`--enable-kernel`).
+pub const KERNEL_TOO_OLD: &str = "FATAL: kernel too old";
 
 #[cfg(test)]
 mod tests {
@@ -77,6 +83,18 @@ mod tests {
                 error: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_glibc_refusing_the_kernel_is_told_apart() {
+        let serial = "@@compat-verify-kernel 5.10.0\n@@compat-verify-begin 0\nFATAL: kernel too old\n@@compat-verify-end 0 127\n\
+                      @@compat-verify-begin 1\nfine\n@@compat-verify-end 1 0\n@@compat-verify-done\n";
+        let boot = Boot { serial: serial.to_string(), seconds: 1.0, timed_out: false };
+        let v = parse(&boot, &placed(2));
+        assert!(v.files[0].kernel_too_old && !v.files[1].kernel_too_old);
+        let json = serde_json::to_value(&v.files).unwrap();
+        assert_eq!(json[0]["kernel_too_old"], true);
+        assert!(json[1].get("kernel_too_old").is_none(), "only said when true: {json}");
     }
 
     #[test]
