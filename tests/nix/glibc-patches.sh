@@ -26,7 +26,7 @@
 # locally and a FAIL under CI=true.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-export NIX_CONFIG=$'sandbox = false\nsubstituters =\nexperimental-features = nix-command flakes'
+export NIX_CONFIG=$'sandbox = false\nsubstituters =\nbuild-users-group =\nexperimental-features = nix-command flakes'
 export NIX_PATH=
 
 cache=${COMPAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compat}/debian-src

@@ -14,7 +14,7 @@
 #    when it exists.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-export NIX_CONFIG=$'sandbox = false\nsubstituters =\nexperimental-features = nix-command flakes'
+export NIX_CONFIG=$'sandbox = false\nsubstituters =\nbuild-users-group =\nexperimental-features = nix-command flakes'
 export NIX_PATH=
 
 passed=0
