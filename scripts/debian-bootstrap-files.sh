@@ -218,6 +218,30 @@ for prog in cc1 cc1plus; do
   [ "$(stat -c %s "$f")" = "$size" ] || { echo "debian-bootstrap-files.sh: $prog changed size" >&2; exit 1; }
 done
 
+# Debian's GCC links position-independent executables unless told -no-pie
+# (it is configured with --enable-default-pie); nixpkgs' GCC does not, and
+# nixpkgs' compiler wrapper asks for -pie where hardening wants it. glibc's
+# build relies on that: for its programs it picks crtbegin.o or crtbeginS.o
+# by what it found the compiler's default to be, and Debian 13's driver,
+# run through nixpkgs' wrapper, then links crtbegin.o into a PIE, which
+# binutils refuses. A specs file in GCC's directory (which the driver reads
+# in place of its built-in specs) links PIE only when asked, as nixpkgs'
+# GCC does.
+if "$tree/lib/ld-linux-x86-64.so.2" --library-path "$tree/lib" "$tree/bin/gcc" -dumpspecs >"$gcclib/specs.default" &&
+  grep -q '!no-pie:-pie' "$gcclib/specs.default"; then
+  sed -e 's/%{static|shared|r:;!no-pie:-pie}/%{static|shared|r:;pie:-pie}/' \
+    -e 's/!no-pie:Scrt1.o%s/pie:Scrt1.o%s/' \
+    -e 's/shared|static-pie|!no-pie:crtbeginS.o%s/shared|static-pie|pie:crtbeginS.o%s/' \
+    -e 's/shared|static-pie|!no-pie:crtendS.o%s/shared|static-pie|pie:crtendS.o%s/' \
+    "$gcclib/specs.default" >"$gcclib/specs"
+  if grep -q '!no-pie' "$gcclib/specs"; then
+    echo "debian-bootstrap-files.sh: GCC's specs still default to PIE:" >&2
+    grep -o '[^ ]*!no-pie[^ ]*' "$gcclib/specs" >&2
+    exit 1
+  fi
+fi
+rm -f "$gcclib/specs.default"
+
 # Headers: glibc's and Linux's, multiarch directory merged in, links resolved
 # (Debian 13 links asm/ into /usr/lib/linux/uapi).
 cp -rL --preserve=mode "$root/usr/include/." "$tree/include-glibc/"
