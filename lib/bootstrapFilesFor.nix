@@ -8,8 +8,9 @@
 # bootstrap-stage2 re-points the tarball's `ld` at the freshly built glibc, so
 # a tarball whose glibc is newer than the target cannot be used: its tools
 # need symbol versions the target glibc lacks. For such targets the default is
-# the last x86_64 bootstrap tarball nixpkgs published before 2023 (built in
-# 2018, glibc older than 2.28). That tarball's tools building current
+# the last x86_64 bootstrap tarball nixpkgs published before 2023 (built
+# from nixos-19.09 and published in 2020: GCC 8.3, glibc 2.27, binutils
+# 2.31, make 4.2.1). That tarball's tools building current
 # nixpkgs' first stages is NOT verified here (it needs network); see the
 # README for producing your own bootstrap files.
 #
