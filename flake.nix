@@ -68,8 +68,15 @@
         }) compat.glibcVersions
       );
 
+      # Per system: the sets, and the functions of `lib` with the system
+      # given, so `mkCompatStdenv { glibc = "2.31"; kernel = "5.10"; }`
+      # works as written in pure (flake) evaluation.
       legacyPackages = forSystems (system: {
         compat = setsFor system;
+        lib = {
+          mkCompatPkgs = args: compat.mkCompatPkgs ({ inherit system; } // args);
+          mkCompatStdenv = args: compat.mkCompatStdenv ({ inherit system; } // args);
+        };
       });
 
       packages = forSystems (system: {

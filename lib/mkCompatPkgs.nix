@@ -11,7 +11,13 @@
 #   }
 #
 # Arguments:
-#   system          the build = host system
+#   system          the build = host system; default: the system of `pkgs`
+#                   when given, else the current system where evaluation
+#                   knows it (not in pure evaluation: flakes use
+#                   compat.legacyPackages.<system>.lib instead)
+#   pkgs            a nixpkgs package set of yours: its system and its
+#                   nixpkgs source become the defaults of `system` and
+#                   `nixpkgs`
 #   profile, glibc, kernel  the target (see resolveTarget)
 #   nixpkgs         the nixpkgs source tree (default: the flake's input)
 #   overlays        applied after compat's own overlays, in every stage
@@ -31,11 +37,12 @@
 # "given", or null).
 { compat }:
 {
-  system,
+  system ? null,
+  pkgs ? null,
   profile ? null,
   glibc ? null,
   kernel ? null,
-  nixpkgs ? compat.nixpkgs,
+  nixpkgs ? if pkgs != null && pkgs ? path then pkgs.path else compat.nixpkgs,
   overlays ? [ ],
   config ? { },
   strategy ? "bootstrap",
@@ -43,6 +50,15 @@
   fixups ? null,
 }@args:
 let
+  system' =
+    if system != null then
+      system
+    else if pkgs != null then
+      pkgs.stdenv.hostPlatform.system
+    else if builtins ? currentSystem then
+      builtins.currentSystem
+    else
+      throw "compat: mkCompatPkgs needs a system: pass system = \"x86_64-linux\" (or pkgs = a nixpkgs package set), or in a flake use compat.legacyPackages.<system>.lib.mkCompatPkgs / mkCompatStdenv";
   target = compat.resolveTarget { inherit profile glibc kernel; };
   source =
     if nixpkgs == null then
@@ -74,7 +90,8 @@ let
   ];
   userOverlays = [ fixupsOverlay ] ++ overlays;
   files = compat.bootstrapFilesFor {
-    inherit system bootstrapFiles;
+    system = system';
+    inherit bootstrapFiles;
     inherit (target) glibc;
   };
   # Both mid-2024 and current nixpkgs keep the Linux stages here and accept
@@ -104,17 +121,17 @@ let
   chosen =
     strategies.${strategy} or (throw "compat: unknown strategy \"${toString strategy}\"; supported: bootstrap, leaf");
   # `chosen` first, so a bad strategy is reported before nixpkgs is read.
-  pkgs = builtins.seq chosen (
+  set = builtins.seq chosen (
     import source {
       localSystem = {
-        inherit system;
+        system = system';
       };
       inherit config;
       inherit (chosen) overlays stdenvStages;
     }
   );
 in
-pkgs
+set
 // {
   compatTarget = target // {
     inherit strategy;

@@ -386,6 +386,43 @@ let
       }).glibc231.compatTarget.strategy;
       expected = "leaf";
     };
+    # The pitch's call shape: no system given. A pkgs of the user's gives it
+    # (and its nixpkgs source); else the current system, outside pure
+    # evaluation.
+    systemFromPkgs = {
+      expr =
+        let
+          set = compat.mkCompatPkgs {
+            glibc = "2.31";
+            pkgs = {
+              stdenv.hostPlatform.system = "aarch64-linux";
+              path = ./fixtures/fake-nixpkgs;
+            };
+          };
+        in
+        [
+          set.localSystem.system
+          set.stdenv.name
+        ];
+      expected = [
+        "aarch64-linux"
+        "fake-stdenv"
+      ];
+    };
+    # (In pure evaluation, as `nix flake check` runs these, there is no
+    # current system: then it must refuse.)
+    systemFromCurrentSystem = {
+      expr =
+        let
+          r = builtins.tryEval
+            (fake.mkCompatStdenv {
+              glibc = "2.31";
+              kernel = "5.10";
+            }).compatPkgs.localSystem.system;
+        in
+        if r.success then r.value else "refused";
+      expected = builtins.currentSystem or "refused";
+    };
     mkCompatStdenvCarriesSet = {
       expr =
         let

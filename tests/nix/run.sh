@@ -85,6 +85,7 @@ else
         app = f.apps.x86_64-linux.default.type;
         helper = f.packages.x86_64-linux.default.pname;
         stdenvLibc = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
+        perSystemLibc = (f.legacyPackages.x86_64-linux.lib.mkCompatStdenv { glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         stdenvPkgs = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; profile = \"debian-11\"; }).compatPkgs.compatTarget.set;
         scan228 = f.checks.x86_64-linux.glibc228-scan.buildCommand;
         scan235 = f.checks.x86_64-linux.glibc235-scan.buildCommand;
@@ -99,6 +100,7 @@ for c in ["lib-tests", "glibc228-scan", "glibc231-scan", "glibc235-scan"]:
 assert o["overlays"] == ["glibc228", "glibc231", "glibc235"], o["overlays"]
 assert o["lib"] and o["app"] == "app" and o["helper"] == "compat"
 assert o["stdenvLibc"] == "2.31", o["stdenvLibc"]
+assert o["perSystemLibc"] == "2.31", o["perSystemLibc"]
 assert o["stdenvPkgs"] == "glibc231", o["stdenvPkgs"]
 # The scan checks judge each set against its matching profile.
 assert "compat scan --profile debian-10 " in o["scan228"], o["scan228"]
