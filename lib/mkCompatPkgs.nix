@@ -97,7 +97,32 @@ let
   # Both mid-2024 and current nixpkgs keep the Linux stages here and accept
   # `bootstrapFiles` as an argument (current nixpkgs also reads
   # config.replaceBootstrapFiles, which an explicit argument bypasses).
-  linuxStages = stageArgs: import (toString source + "/pkgs/stdenv/linux") stageArgs;
+  #
+  # nixpkgs calls the same stdenvStages again for the package sets it makes
+  # inside this one (pkgsi686Linux, pkgsCross.*, pkgsStatic, pkgsMusl). Those
+  # are not compat sets (another system, libc or linkage, and bootstrap
+  # files for this system only): they fail at evaluation, saying so.
+  linuxStages =
+    stageArgs:
+    let
+      local = stageArgs.localSystem;
+      cross = stageArgs.crossSystem or local;
+      subSet =
+        if local.system != system' then
+          "a package set for ${local.system} (such as pkgsi686Linux)"
+        else if cross.config != local.config then
+          "a cross-compiling package set for ${cross.config} (pkgsCross.*)"
+        else if cross.isStatic or false then
+          "a static package set (pkgsStatic)"
+        else if (cross.libc or "glibc") != "glibc" then
+          "a package set on ${cross.libc} (such as pkgsMusl)"
+        else
+          null;
+    in
+    if subSet != null then
+      throw "compat: ${subSet} inside a compat set for ${system'} is not a compat set: compat rebuilds the ${system'} glibc stdenv only. Call mkCompatPkgs { system = \"${local.system}\"; ... } for another system; cross, static and musl builds are not supported."
+    else
+      import (toString source + "/pkgs/stdenv/linux") stageArgs;
   strategies = {
     bootstrap = {
       overlays = targetOverlays ++ userOverlays;
@@ -119,7 +144,10 @@ let
     };
   };
   chosen =
-    strategies.${strategy} or (throw "compat: unknown strategy \"${toString strategy}\"; supported: bootstrap, leaf");
+    if config ? replaceStdenv then
+      throw "compat: config.replaceStdenv replaces the stdenv compat builds, so it cannot be honoured in a compat set; pass your changes as overlays instead"
+    else
+      strategies.${strategy} or (throw "compat: unknown strategy \"${toString strategy}\"; supported: bootstrap, leaf");
   # `chosen` first, so a bad strategy is reported before nixpkgs is read.
   set = builtins.seq chosen (
     import source {

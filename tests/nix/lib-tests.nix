@@ -15,6 +15,17 @@ let
     profilesDir = ./fixtures/profiles-good;
   };
   fakeArgs = args: fake.mkCompatPkgs ({ system = "x86_64-linux"; } // args);
+  # What nixpkgs passes to stdenvStages for a native x86_64-linux set.
+  x86_64 = {
+    system = "x86_64-linux";
+    config = "x86_64-unknown-linux-gnu";
+    libc = "glibc";
+  };
+  nativeStageArgs = {
+    lib = null;
+    localSystem = x86_64;
+    crossSystem = x86_64;
+  };
   throws = expr: !(builtins.tryEval (builtins.deepSeq expr expr)).success;
 
   # The glibc overlay applied to a stand-in of nixpkgs' glibc: a derivation-
@@ -333,7 +344,7 @@ let
     bootstrapStagesGetOldBootstrapFiles = {
       expr =
         let
-          stages = (fakeArgs { glibc = "2.28"; }).stdenvStages { lib = null; };
+          stages = (fakeArgs { glibc = "2.28"; }).stdenvStages nativeStageArgs;
         in
         (builtins.head stages).bootstrapFiles.bootstrapTools.name or "?";
       expected = "bootstrap-tools.tar.xz";
@@ -342,8 +353,38 @@ let
       expr = builtins.length ((fakeArgs {
         glibc = "2.28";
         strategy = "leaf";
-      }).stdenvStages { });
+      }).stdenvStages nativeStageArgs);
       expected = 2;
+    };
+    # Sub-sets nixpkgs makes inside a compat set fail at evaluation.
+    subSetsRefused = {
+      expr =
+        map
+          (
+            stageArgs:
+            throws (
+              (fakeArgs {
+                glibc = "2.31";
+                strategy = "bootstrap";
+              }).stdenvStages
+              stageArgs
+            )
+          )
+          [
+            nativeStageArgs
+            (nativeStageArgs // { localSystem = x86_64 // { system = "i686-linux"; config = "i686-unknown-linux-gnu"; }; })
+            (nativeStageArgs // { crossSystem = x86_64 // { config = "aarch64-unknown-linux-gnu"; }; })
+            (nativeStageArgs // { crossSystem = x86_64 // { isStatic = true; }; })
+            (nativeStageArgs // { crossSystem = x86_64 // { libc = "musl"; }; })
+          ];
+      expected = [ false true true true true ];
+    };
+    replaceStdenvRefused = {
+      expr = throws (fakeArgs {
+        glibc = "2.31";
+        config.replaceStdenv = { pkgs }: pkgs.stdenv;
+      }).stdenvStages;
+      expected = true;
     };
     configPassedThrough = {
       expr = (fakeArgs {

@@ -67,6 +67,12 @@ expect_error "profile without kernel" "(import ./lib/readProfiles.nix ./tests/ni
   'no-kernel.json' 'missing or non-string field(s): kernel'
 expect_error "unknown strategy" "(import ./lib { nixpkgs = /nonexistent; }).mkCompatPkgs { system = \"x86_64-linux\"; glibc = \"2.31\"; strategy = \"fast\"; }" \
   'unknown strategy "fast"' 'bootstrap, leaf'
+fakeSet="(import ./lib { nixpkgs = ./tests/nix/fixtures/fake-nixpkgs; }).mkCompatPkgs { system = \"x86_64-linux\"; glibc = \"2.31\";"
+expect_error "a sub-set for another system is refused" \
+  "($fakeSet }).stdenvStages { localSystem = { system = \"i686-linux\"; config = \"i686-unknown-linux-gnu\"; libc = \"glibc\"; }; }" \
+  'a package set for i686-linux (such as pkgsi686Linux)' 'is not a compat set' 'mkCompatPkgs { system = "i686-linux"'
+expect_error "config.replaceStdenv is refused" "($fakeSet config.replaceStdenv = x: x; }).stdenvStages" \
+  'config.replaceStdenv' 'pass your changes as overlays'
 expect_error "no bootstrap files for the system" "($lib).bootstrapFilesFor { system = \"riscv64-linux\"; glibc = \"2.31\"; bootstrapFiles = null; }" \
   'no bootstrap files with a glibc older than 2.31' 'riscv64-linux'
 
@@ -110,6 +116,13 @@ PY
   else
     fail "flake: outputs do not evaluate: $out"
   fi
+
+  # Sub-sets of a compat set made by nixpkgs itself fail with compat's message.
+  for sub in pkgsi686Linux.hello pkgsStatic.hello pkgsMusl.hello pkgsCross.aarch64-multiplatform.hello; do
+    expect_error "real tree: $sub of a compat set is refused" \
+      "((import ./lib { nixpkgs = $tree; }).mkCompatPkgs { system = \"x86_64-linux\"; glibc = \"2.31\"; }).$sub.drvPath" \
+      'inside a compat set for x86_64-linux is not a compat set'
+  done
 
   # Nix's own schema checks of the flake, with the tree as its nixpkgs input
   # (evaluation only: building needs network).
