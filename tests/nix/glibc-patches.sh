@@ -21,7 +21,8 @@
 #     evaluated from that tree);
 #   - the kernel floors in lib/supported.nix match arch_minimum_kernel;
 #   - C.UTF-8: the release has a C locale source exactly when the overlay
-#     assumes it (glibc >= 2.35).
+#     assumes it (glibc >= 2.35);
+#   - both locale install targets nixpkgs' postInstall has called exist.
 # Prints "ok"/"FAIL"/"SKIP" lines. A source that cannot be fetched is a SKIP
 # locally and a FAIL under CI=true.
 set -uo pipefail
@@ -97,6 +98,18 @@ check_tree() { # VERSION TREE EXACT(yes/no)
     if [ "$want" = "$x86 $arm" ]; then ok "$label: kernel floors $want match the source"; else bad "$label: kernel floors: lib says $want, source says $x86 $arm"; fi
   fi
 
+  # nixpkgs' postInstall installs C.UTF-8 with `make localedata/install-locale-files`
+  # (since late 2024) or `localedata/install-locales` (before); the overlay
+  # keeps the first from 2.29 on and turns it into the second before.
+  local target
+  for target in install-locales install-locale-files; do
+    if grep -q "^$target:" "$work/patched/localedata/Makefile"; then
+      ok "$label: localedata/Makefile has the $target target postInstall may call"
+    else
+      bad "$label: localedata/Makefile has no $target target"
+    fi
+  done
+
   local has_c=no assumes=no
   [ -f "$work/patched/localedata/locales/C" ] && has_c=yes
   [ "$(printf '%s\n' "$version" 2.35 | sort -V | head -n 1)" = 2.35 ] && assumes=yes
@@ -128,7 +141,7 @@ for spec in "2.31 bullseye yes" "2.35 bookworm no" "2.28 - no"; do
   top=${top%%/*}
   files=$(sed -n 's|^+++ b/||p' overlays/glibc/"$version"/*.patch | sort -u)
   files="$files configure inet/idna.c nscd/Makefile sysdeps/unix/sysv/linux/configure
-    sysdeps/unix/sysv/linux/aarch64/configure localedata/locales/C"
+    sysdeps/unix/sysv/linux/aarch64/configure localedata/locales/C localedata/Makefile"
   # shellcheck disable=SC2086 # one word per file
   tar -xf "$orig" -C "$work/src" --ignore-failed-read $(printf "$top/%s " $files) 2>/dev/null
   tree="$work/src/$top"
