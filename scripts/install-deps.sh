@@ -15,6 +15,7 @@ packages=(
   python3                 # tests/nix: reading evaluation reports
   xz-utils ca-certificates
   jq                      # tests/profiles/check-debian.sh reads the profiles
+  debootstrap             # scripts/with-current-nix.sh: a Debian 13 root with Nix 2.26
 )
 
 missing=()

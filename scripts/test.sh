@@ -39,6 +39,9 @@ cargo test --workspace
 echo "== nix (lib tests; evaluation against COMPAT_NIXPKGS when set; glibc patches against Debian sources)"
 tests/nix/run.sh
 
+echo "== nix tests again under current Nix (Debian 13's 2.26, empty store)"
+scripts/with-current-nix.sh tests/nix/run.sh
+
 echo "== real-kernel harness: compat scan vs Debian 11's 5.10 kernel under qemu"
 cargo test --test kernel_harness -- --ignored --nocapture
 

@@ -229,13 +229,13 @@ fn cli_prints_overlay_and_json() {
 }
 
 fn nix_config() -> &'static str {
-    "sandbox = false\nsubstituters =\nexperimental-features = nix-command flakes"
+    "sandbox = false\nsubstituters =\nbuild-users-group =\nexperimental-features = nix-command flakes"
 }
 
 /// `nix-instantiate --eval --strict --json -E EXPR`, which must succeed.
 fn eval_json(nix_instantiate: &Path, expr: &str) -> serde_json::Value {
     let out = Command::new(nix_instantiate)
-        .args(["--eval", "--strict", "--json", "-E", expr])
+        .args(["--eval", "--strict", "--json", "--read-write-mode", "-E", expr])
         .env("NIX_CONFIG", nix_config())
         .output()
         .unwrap();

@@ -45,7 +45,7 @@ missing() {
 flags_for() {
   local version=$1
   if [ -n "${COMPAT_NIXPKGS:-}" ]; then
-    nix-instantiate --eval --strict --json -E "
+    nix-instantiate --eval --strict --json --read-write-mode -E "
       (import ./lib { nixpkgs = $COMPAT_NIXPKGS; }).mkCompatPkgs { system = \"x86_64-linux\"; glibc = \"$version\"; }
       " -A glibc.configureFlags 2>/dev/null | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)))'
   else

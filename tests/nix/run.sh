@@ -39,7 +39,7 @@ fi
 expect_error() {
   local name=$1 expr=$2 msg
   shift 2
-  if msg=$(nix-instantiate --eval --strict -E "$expr" 2>&1); then
+  if msg=$(nix-instantiate --eval --strict --read-write-mode -E "$expr" 2>&1); then
     fail "error: $name: evaluated instead of failing: $msg"
     return
   fi
@@ -83,7 +83,7 @@ else
   tree=$COMPAT_NIXPKGS
   # The flake's outputs function, called with the tree as its nixpkgs input.
   flake="(import ./flake.nix).outputs { self = { outPath = ./.; }; nixpkgs = { outPath = \"$tree\"; }; }"
-  if out=$(nix-instantiate --eval --strict --json -E "let f = $flake; s = f.legacyPackages.x86_64-linux.compat; in {
+  if out=$(nix-instantiate --eval --strict --json --read-write-mode -E "let f = $flake; s = f.legacyPackages.x86_64-linux.compat; in {
         sets = builtins.attrNames s;
         checks = builtins.attrNames f.checks.x86_64-linux;
         overlays = builtins.attrNames f.overlays;

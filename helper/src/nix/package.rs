@@ -63,7 +63,9 @@ pub fn evaluate(tools: &NixTools, installable: &Installable) -> Result<PackageIn
         }
         Installable::File { .. } => {
             let expr = format!("({INFO_FUNCTION}) ({})", installable.file_expr().unwrap_or_default());
-            run(&tools.nix_instantiate, &["--eval", "--strict", "--json", "--expr", &expr])?
+            // --read-write-mode: a tree that copies its own files to the store
+            // (`"${./dir}/file.nix"`) cannot be read on an empty store otherwise.
+            run(&tools.nix_instantiate, &["--eval", "--strict", "--json", "--read-write-mode", "--expr", &expr])?
         }
     };
     serde_json::from_str(&json).with_context(|| format!("{}: unexpected answer from Nix", installable.display()))
