@@ -57,6 +57,37 @@
         };
       helpers = forSystems helperFor;
       setsFor = system: compat.compatSets { inherit system; };
+      checksFor =
+        system:
+        import ./checks {
+          inherit compat system;
+          pkgs = import nixpkgs { inherit system; };
+          helper = helpers.${system};
+          sets = setsFor system;
+        };
+
+      # Hydra's jobs (hydraJobs.<job>.<system>): per set, the packages the
+      # checks build and the scan of them. x86_64-linux only, the system
+      # compat has bootstrap files for.
+      hydraJobs =
+        let
+          system = "x86_64-linux";
+          sets = setsFor system;
+          packagesOf = name: builtins.filter (p: sets.${name} ? ${p}) [ "bash" "coreutils" "hello" "openssl" ];
+          jobsOf =
+            name:
+            map (p: {
+              name = "${name}-${p}";
+              value.${system} = sets.${name}.${p};
+            }) (packagesOf name)
+            ++ [
+              {
+                name = "${name}-scan";
+                value.${system} = (checksFor system)."${name}-scan";
+              }
+            ];
+        in
+        builtins.listToAttrs (builtins.concatMap jobsOf compat.setNames);
     in
     {
       lib = compat;
@@ -91,14 +122,8 @@
         };
       });
 
-      checks = forSystems (
-        system:
-        import ./checks {
-          inherit compat system;
-          pkgs = import nixpkgs { inherit system; };
-          helper = helpers.${system};
-          sets = setsFor system;
-        }
-      );
+      checks = forSystems checksFor;
+
+      inherit hydraJobs;
     };
 }

@@ -42,6 +42,9 @@ tests/nix/run.sh
 echo "== nix tests again under current Nix (Debian 13's 2.26, empty store)"
 scripts/with-current-nix.sh tests/nix/run.sh
 
+echo "== a signed binary cache: sign, publish to file://, substitute into an empty store; untrusted and tampered refused"
+tests/cache/signed-cache.sh
+
 echo "== real-kernel harness: compat scan vs Debian 11's 5.10 kernel under qemu"
 cargo test --test kernel_harness -- --ignored --nocapture
 

@@ -93,6 +93,7 @@ else
         stdenvLibc = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         perSystemLibc = (f.legacyPackages.x86_64-linux.lib.mkCompatStdenv { glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         stdenvPkgs = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; profile = \"debian-11\"; }).compatPkgs.compatTarget.set;
+        hydra = builtins.mapAttrs (job: systems: builtins.mapAttrs (system: drv: drv.drvPath) systems) f.hydraJobs;
         scan228 = f.checks.x86_64-linux.glibc228-scan.buildCommand;
         scan235 = f.checks.x86_64-linux.glibc235-scan.buildCommand;
       }" 2>&1); then
@@ -107,6 +108,12 @@ assert o["overlays"] == ["glibc228", "glibc231", "glibc235"], o["overlays"]
 assert o["lib"] and o["app"] == "app" and o["helper"] == "compat"
 assert o["stdenvLibc"] == "2.31", o["stdenvLibc"]
 assert o["perSystemLibc"] == "2.31", o["perSystemLibc"]
+# Hydra's jobs: hydraJobs.<job>.<system>, per set its packages and its scan.
+for s in ["glibc228", "glibc231", "glibc235"]:
+    for job in [s + "-bash", s + "-coreutils", s + "-openssl", s + "-scan"]:
+        assert list(o["hydra"][job]) == ["x86_64-linux"], (job, o["hydra"].get(job))
+        assert o["hydra"][job]["x86_64-linux"].endswith(".drv"), job
+assert o["hydra"]["glibc231-bash"]["x86_64-linux"] != o["hydra"]["glibc235-bash"]["x86_64-linux"]
 assert o["stdenvPkgs"] == "glibc231", o["stdenvPkgs"]
 # The scan checks judge each set against its matching profile.
 assert "compat scan --profile debian-10 " in o["scan228"], o["scan228"]

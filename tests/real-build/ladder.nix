@@ -194,6 +194,11 @@ let
     pname = "zlib";
     version = versions.zlib;
     src = sources + "/zlib.tar.gz";
+    # zlib's `make install` runs ldconfig, which here is glibc 2.31's (the
+    # compiler wrapper puts it on PATH): it writes the cache of its own
+    # prefix, glibc's store path, which a build outside the sandbox can
+    # reach. Found when that store path failed to verify.
+    makeFlags = [ "LDCONFIG=true" ];
   };
 
   programs = {
