@@ -1,4 +1,6 @@
-//! `compat verify` argument handling (the boot itself is proven by kernel_harness.rs).
+//! `compat verify` argument handling, input errors and what a boot that
+//! never reached /init reports (with a stand-in for qemu); the boot itself
+//! is proven by kernel_harness.rs.
 
 mod common;
 
@@ -14,11 +16,170 @@ fn a_missing_kernel_is_a_usage_error_naming_it() {
 fn help_teaches_with_examples() {
     let out = common::compat(&["verify", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
-    for want in
-        ["--kernel-image", "--sysroot", "--json", "--timeout", "--qemu", "--memory", "compat verify --kernel-image"]
-    {
+    for want in [
+        "--kernel-image",
+        "--sysroot",
+        "--json",
+        "--timeout",
+        "--qemu",
+        "--memory",
+        "compat verify --kernel-image",
+        "--closure",
+        "--closure-file",
+        "--store-root",
+        "nix-store -qR",
+        "--closure-file closure.txt",
+        "kernel_too_old",
+    ] {
         assert!(help.contains(want), "{want} missing from\n{help}");
     }
+}
+
+/// A stand-in for qemu: a script that records it was started, then runs `body`.
+fn fake_qemu(dir: &std::path::Path, body: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let marker = dir.join("qemu-was-started");
+    let script = dir.join("fake-qemu");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\n{body}\n", marker.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script, marker)
+}
+
+fn have_busybox() -> bool {
+    let there = std::path::Path::new("/bin/busybox").exists();
+    if !there {
+        assert!(std::env::var_os("CI").is_none(), "busybox-static is missing under CI");
+        eprintln!("SKIP: /bin/busybox is missing (apt install busybox-static)");
+    }
+    there
+}
+
+/// Defect: a missing FILE booted the kernel anyway (8 s) and exited 1. It is
+/// an unreadable input: exit 2 naming it, before anything boots -- even
+/// when the kernel image is missing too.
+#[test]
+fn a_missing_file_is_a_usage_error_before_any_boot() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (qemu, marker) = fake_qemu(dir.path(), "exit 0");
+    let kernel = dir.path().join("vmlinuz");
+    std::fs::write(&kernel, b"not booted").unwrap();
+    let missing = dir.path().join("no-such-program");
+    let nonexistent_kernel = dir.path().join("no-such-vmlinuz");
+    for kernel in [&kernel, &nonexistent_kernel] {
+        let out = common::compat(&[
+            "verify",
+            "--qemu",
+            &qemu.display().to_string(),
+            "--kernel-image",
+            &kernel.display().to_string(),
+            "--sysroot",
+            "/",
+            "/bin/true",
+            &missing.display().to_string(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.contains(&*missing.display().to_string()), "the missing file is named first: {stderr}");
+        assert!(first.contains("cannot read"), "{stderr}");
+        assert!(!stderr.contains("/bin/true"), "only the bad input is named: {stderr}");
+        assert!(!marker.exists(), "qemu was started for a missing input");
+        assert!(out.stdout.is_empty(), "no report for a run that did not happen");
+    }
+}
+
+/// Defect: with `--timeout 1` it printed "booted and ran in 1.0s" beside
+/// "did not reach /init". A boot that timed out says so, and nothing else.
+#[test]
+fn a_boot_that_times_out_says_so_and_not_that_it_ran() {
+    if !have_busybox() {
+        return;
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let (qemu, marker) = fake_qemu(dir.path(), "exec sleep 30");
+    let kernel = dir.path().join("vmlinuz");
+    std::fs::write(&kernel, b"never boots").unwrap();
+    let started = std::time::Instant::now();
+    let out = common::compat(&[
+        "verify",
+        "--timeout",
+        "1",
+        "--qemu",
+        &qemu.display().to_string(),
+        "--kernel-image",
+        &kernel.display().to_string(),
+        "--sysroot",
+        "/",
+        "/bin/true",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(marker.exists(), "the fake qemu was not started: {stderr}");
+    assert!(started.elapsed().as_secs() < 20, "the timeout did not stop the boot");
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(!stdout.contains("booted and ran"), "{stdout}");
+    assert!(stdout.contains("did not reach /init: the boot timed out after 1s"), "{stdout}");
+    assert!(stdout.contains("/bin/true: not run: the boot timed out before it ran"), "{stdout}");
+
+    let json = common::compat(&[
+        "verify",
+        "--json",
+        "--timeout",
+        "1",
+        "--qemu",
+        &qemu.display().to_string(),
+        "--kernel-image",
+        &kernel.display().to_string(),
+        "--sysroot",
+        "/",
+        "/bin/true",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((v["timed_out"].as_bool(), v["finished"].as_bool()), (Some(true), Some(false)), "{v}");
+}
+
+/// Closure mode: a store path missing under --store-root, or a closure file
+/// that cannot be read, is an input error naming it; nothing boots.
+#[test]
+fn a_bad_closure_is_a_usage_error_naming_it() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (qemu, marker) = fake_qemu(dir.path(), "exit 0");
+    let kernel = dir.path().join("vmlinuz");
+    std::fs::write(&kernel, b"not booted").unwrap();
+    let absent_list = dir.path().join("closure.txt");
+    let out = common::compat(&[
+        "verify",
+        "--qemu",
+        &qemu.display().to_string(),
+        "--kernel-image",
+        &kernel.display().to_string(),
+        "--store-root",
+        &dir.path().display().to_string(),
+        "--closure",
+        "/nix/store/00000000000000000000000000000000-gone",
+        "--closure-file",
+        &absent_list.display().to_string(),
+        "/bin/true",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/nix/store/00000000000000000000000000000000-gone"), "{stderr}");
+    assert!(stderr.contains(&*absent_list.display().to_string()), "{stderr}");
+    assert!(!marker.exists(), "qemu was started for a bad closure");
+
+    let both = common::compat(&[
+        "verify",
+        "--kernel-image",
+        &kernel.display().to_string(),
+        "--sysroot",
+        "/",
+        "--closure",
+        "/nix/store/x",
+        "/bin/true",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "--sysroot and --closure together are refused");
+    let neither = common::compat(&["verify", "--kernel-image", &kernel.display().to_string(), "/bin/true"]);
+    assert_eq!(neither.status.code(), Some(2), "one of --sysroot / --closure is required");
 }
 
 /// The initramfs of a program built against Debian 11: the target's loader
@@ -40,8 +201,13 @@ fn initramfs_takes_the_c_library_from_the_sysroot() {
     }
     let sysroot = root.join("sysroot");
     let missing = dir.path().join("does-not-exist");
-    let (archive, placed) =
-        initramfs::build(&[program.clone(), missing], &sysroot, busybox, &["a b".to_string()]).unwrap();
+    let (archive, placed) = initramfs::build(
+        &[program.clone(), missing],
+        &initramfs::Libraries::Sysroot(sysroot.clone()),
+        busybox,
+        &["a b".to_string()],
+    )
+    .unwrap();
     assert!(placed[0].missing.is_empty(), "{:?}", placed[0].missing);
     assert!(placed[1].error.as_deref().is_some_and(|e| e.contains("cannot read")));
     let cpio = dir.path().join("initramfs.cpio");

@@ -1,8 +1,12 @@
-//! The initramfs `compat verify` boots: a static busybox, the files to run
-//! under /verify/bin, the libraries they need (the C library always from
-//! the target's root) under /verify/lib, the target's program interpreter
-//! at the path each file names, and an /init that runs every file and
-//! prints markers [`super::report`] parses.
+//! The initramfs `compat verify` boots: a static busybox, the files to run,
+//! the libraries they need, and an /init that runs every file and prints
+//! markers [`super::report`] parses.
+//!
+//! Where the libraries come from is [`Libraries`]: from the target's root
+//! (files under /verify/bin, their libraries under /verify/lib, the C
+//! library always the target's, the target's program interpreter at the
+//! path each file names), or from the files' own Nix closure, placed at its
+//! own store paths ([`super::closure`]).
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
@@ -12,7 +16,7 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 
-use super::{cpio::Cpio, sysroot};
+use super::{closure::Closure, cpio::Cpio, sysroot};
 use crate::{
     elf::{
         resolve::{default_dirs, SearchPath},
@@ -37,8 +41,23 @@ pub struct Placed {
     pub error: Option<String>,
 }
 
+/// Where the C library, the program interpreter and the other libraries
+/// of the files come from.
+#[derive(Clone, Debug)]
+pub enum Libraries {
+    /// The target's root directory (`--sysroot`).
+    Sysroot(PathBuf),
+    /// The files' own closure (`--closure`, `--closure-file`).
+    Closure(Closure),
+}
+
 /// Builds the archive; one entry of the result per file, in order.
-pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String]) -> Result<(Vec<u8>, Vec<Placed>)> {
+pub fn build(
+    files: &[PathBuf],
+    libraries: &Libraries,
+    busybox: &Path,
+    args: &[String],
+) -> Result<(Vec<u8>, Vec<Placed>)> {
     let mut cpio = Cpio::new();
     let busybox_data = fs::read(busybox).with_context(|| format!("{}: cannot read busybox", busybox.display()))?;
     match ElfInfo::parse(&busybox_data) {
@@ -58,9 +77,19 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
     let mut libs: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut interpreters: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut placed = Vec::new();
+    if let Libraries::Closure(closure) = libraries {
+        closure.add_to(&mut cpio)?;
+    }
     for (i, file) in files.iter().enumerate() {
         let name = file.file_name().map_or_else(|| format!("file{i}"), |n| n.to_string_lossy().into_owned());
-        let inside = format!("/verify/bin/{i}-{}", name.replace(|c: char| !c.is_ascii_graphic() || c == '\'', "_"));
+        let in_closure = match libraries {
+            Libraries::Closure(closure) => closure.inside_of(file),
+            Libraries::Sysroot(_) => None,
+        };
+        let inside = match &in_closure {
+            Some(path) => path.to_string_lossy().into_owned(),
+            None => format!("/verify/bin/{i}-{}", name.replace(|c: char| !c.is_ascii_graphic() || c == '\'', "_")),
+        };
         let data = match fs::read(file) {
             Ok(d) => d,
             Err(e) => {
@@ -84,17 +113,24 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
                 });
                 continue;
             }
-            if let Some(interp) = &info.interpreter {
-                match sysroot::resolve(sysroot, Path::new(interp)) {
-                    Ok(host) => {
-                        interpreters.insert(interp.clone(), host);
+            match libraries {
+                Libraries::Sysroot(sysroot) => {
+                    if let Some(interp) = &info.interpreter {
+                        match sysroot::resolve(sysroot, Path::new(interp)) {
+                            Ok(host) => {
+                                interpreters.insert(interp.clone(), host);
+                            }
+                            Err(_) => missing.push(format!("{interp} (program interpreter, not in the target's root)")),
+                        }
                     }
-                    Err(_) => missing.push(format!("{interp} (program interpreter, not in the target's root)")),
+                    missing.extend(needed_closure(file, &info, sysroot, &mut libs));
                 }
+                Libraries::Closure(closure) => missing.extend(closure.missing(Path::new(&inside), &info)),
             }
-            missing.extend(needed_closure(file, &info, sysroot, &mut libs));
         }
-        cpio.file(&inside, 0o755, &data);
+        if in_closure.is_none() {
+            cpio.file(&inside, 0o755, &data);
+        }
         placed.push(Placed { file: file.clone(), inside: Some(inside), missing, error: None });
     }
     for (inside, host) in &interpreters {
@@ -105,7 +141,8 @@ pub fn build(files: &[PathBuf], sysroot: &Path, busybox: &Path, args: &[String])
         let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
         cpio.file(&format!("/verify/lib/{soname}"), 0o755, &data);
     }
-    cpio.file("/init", 0o755, init_script(&placed, args).as_bytes());
+    let library_path = matches!(libraries, Libraries::Sysroot(_)).then_some("/verify/lib");
+    cpio.file("/init", 0o755, init_script(&placed, args, library_path).as_bytes());
     Ok((cpio.finish(), placed))
 }
 
@@ -150,19 +187,25 @@ fn quote(arg: &str) -> String {
     format!("'{}'", arg.replace('\'', "'\\''"))
 }
 
-fn init_script(placed: &[Placed], args: &[String]) -> String {
+/// `library_path`: the LD_LIBRARY_PATH the files run with, if any (none
+/// in closure mode: they find their libraries as on a Nix system).
+fn init_script(placed: &[Placed], args: &[String], library_path: Option<&str>) -> String {
     let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
     let mut s = String::from(
         "#!/bin/busybox sh\n\
          /bin/busybox mount -t proc proc /proc\n\
          /bin/busybox mount -t sysfs sys /sys\n\
-         export PATH=/bin LD_LIBRARY_PATH=/verify/lib\n",
+         export PATH=/bin\n",
     );
+    if let Some(dir) = library_path {
+        s.push_str(&format!("export LD_LIBRARY_PATH={dir}\n"));
+    }
     s.push_str(&format!("echo \"{KERNEL} $(/bin/busybox uname -r)\"\n"));
     for (i, p) in placed.iter().enumerate() {
         let Some(inside) = &p.inside else { continue };
         s.push_str(&format!(
-            "echo {BEGIN} {i}\n{inside} {} </dev/null >/tmp/out 2>&1\nst=$?\n/bin/busybox cat /tmp/out\necho\necho {END} {i} $st\n",
+            "echo {BEGIN} {i}\n{} {} </dev/null >/tmp/out 2>&1\nst=$?\n/bin/busybox cat /tmp/out\necho\necho {END} {i} $st\n",
+            quote(inside),
             args.join(" ")
         ));
     }

@@ -1,12 +1,14 @@
 //! `compat verify`: boot a target kernel under qemu and run files on it.
 //!
 //! [`run`] builds an initramfs ([`initramfs`]: static busybox, the files,
-//! their libraries resolved through the target's root, its loader), boots
+//! their libraries resolved through the target's root and its loader, or
+//! the files' own Nix closure at its store paths ([`closure`])), boots
 //! the kernel with qemu-system-x86_64 under TCG ([`qemu`]) and reads back,
 //! per file, the exit status and output that /init printed between markers
 //! ([`report`]). This is the ground truth `compat scan`'s kernel checks are
 //! held against (tests/kernel/harness.sh).
 
+pub mod closure;
 pub mod cpio;
 pub mod initramfs;
 pub mod qemu;
@@ -21,7 +23,7 @@ use serde::Serialize;
 /// What to boot and run.
 pub struct Request {
     pub kernel_image: PathBuf,
-    pub sysroot: PathBuf,
+    pub libraries: initramfs::Libraries,
     pub files: Vec<PathBuf>,
     pub args: Vec<String>,
     pub qemu: PathBuf,
@@ -42,6 +44,9 @@ pub struct Outcome {
     /// Libraries (or the program interpreter) the target's root lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// Its C library refused the kernel ("FATAL: kernel too old"): the
+    /// glibc it runs with requires a newer kernel than the one booted.
+    pub kernel_too_old: bool,
     /// Why it did not run, when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -53,6 +58,10 @@ pub struct Verification {
     /// `uname -r` of the booted kernel.
     pub kernel: Option<String>,
     pub boot_seconds: f64,
+    /// The boot was abandoned after `--timeout`.
+    pub timed_out: bool,
+    /// /init ran every file and reached its end.
+    pub finished: bool,
     pub files: Vec<Outcome>,
     /// Everything the serial console carried.
     #[serde(skip)]
@@ -60,7 +69,7 @@ pub struct Verification {
 }
 
 pub fn run(request: &Request) -> Result<Verification> {
-    let (archive, placed) = initramfs::build(&request.files, &request.sysroot, &request.busybox, &request.args)?;
+    let (archive, placed) = initramfs::build(&request.files, &request.libraries, &request.busybox, &request.args)?;
     let dir = tempfile::Builder::new().prefix("compat-verify").tempdir().context("creating a temporary directory")?;
     let initrd = dir.path().join("initramfs.cpio");
     std::fs::write(&initrd, archive).with_context(|| format!("writing {}", initrd.display()))?;
