@@ -374,6 +374,7 @@ fn closure_mode_runs_a_nix_program_with_its_own_glibc() {
     assert!(output.contains(&format!("{GLIBC}/lib/ld-2.31.so")), "not the closure's loader:\n{output}");
     assert!(output.contains(&format!("{GLIBC}/lib/libc-2.31.so")), "not the closure's libc:\n{output}");
     assert_eq!(ran["kernel_too_old"], false, "{json:#}");
+    assert!(ran.get("missing").is_none(), "the closure has all it needs: {json:#}");
     assert_eq!(refused["kernel_too_old"], true, "{json:#}");
     assert_eq!(refused["status"], 127, "{json:#}");
     assert!(refused["output"].as_str().unwrap_or_default().contains("FATAL: kernel too old"), "{json:#}");

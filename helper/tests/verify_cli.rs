@@ -229,3 +229,77 @@ fn initramfs_takes_the_c_library_from_the_sysroot() {
     let init = std::fs::read_to_string(dir.path().join("init")).unwrap();
     assert!(init.contains("'a b'"), "ARGS are quoted: {init}");
 }
+
+/// The initramfs of closure mode: the store paths at their own absolute
+/// paths, the program run at its store path with no LD_LIBRARY_PATH and no
+/// loader outside the closure; an interpreter the closure lacks is reported.
+#[test]
+fn initramfs_places_the_closure_at_its_store_paths() {
+    use compat::verify::{closure::Closure, initramfs};
+    use std::path::PathBuf;
+    let Some(root) = common::bullseye() else { return };
+    if !have_busybox() {
+        return;
+    }
+    let glibc = "/nix/store/0c7ngmqbh0dkn7s0ndjqkmwxg8k3mf22-glibc-2.31";
+    let hello = "/nix/store/2v9pl4jdxk0wq5mbh8f3nr6s1cyzg7ia-hello";
+    let dir = tempfile::TempDir::new().unwrap();
+    let store_root = dir.path().join("store-root");
+    let lib = store_root.join(&glibc[1..]).join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    for name in ["ld-2.31.so", "libc-2.31.so"] {
+        std::fs::copy(root.join("sysroot/lib/x86_64-linux-gnu").join(name), lib.join(name)).unwrap();
+    }
+    std::os::unix::fs::symlink("ld-2.31.so", lib.join("ld-linux-x86-64.so.2")).unwrap();
+    std::os::unix::fs::symlink("libc-2.31.so", lib.join("libc.so.6")).unwrap();
+    let bin = store_root.join(&hello[1..]).join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let program = bin.join("hello");
+    let mut flags = common::bullseye_cflags(&root);
+    flags.push(format!("-Wl,--dynamic-linker={glibc}/lib/ld-linux-x86-64.so.2"));
+    flags.push(format!("-Wl,-rpath,{glibc}/lib"));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    common::compile("int main(void) { return 0; }\n", &program, false, &flags);
+    let busybox = std::path::Path::new("/bin/busybox");
+
+    let without_glibc = Closure { store_root: store_root.clone(), paths: vec![PathBuf::from(hello)] };
+    let (_, placed) =
+        initramfs::build(std::slice::from_ref(&program), &initramfs::Libraries::Closure(without_glibc), busybox, &[])
+            .unwrap();
+    assert!(
+        placed[0].missing.iter().any(|m| m.contains("ld-linux-x86-64.so.2") && m.contains("not in the closure")),
+        "{:?}",
+        placed[0].missing
+    );
+    assert!(placed[0].missing.iter().any(|m| m == "libc.so.6"), "{:?}", placed[0].missing);
+
+    let closure = Closure { store_root, paths: vec![PathBuf::from(glibc), PathBuf::from(hello)] };
+    let (archive, placed) =
+        initramfs::build(std::slice::from_ref(&program), &initramfs::Libraries::Closure(closure), busybox, &[])
+            .unwrap();
+    assert!(placed[0].missing.is_empty(), "{:?}", placed[0].missing);
+    assert_eq!(placed[0].inside.as_deref(), Some(&*format!("{hello}/bin/hello")));
+    let cpio = dir.path().join("initramfs.cpio");
+    std::fs::write(&cpio, archive).unwrap();
+    let listing = std::process::Command::new("cpio").args(["-itv", "-F"]).arg(&cpio).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for want in [
+        format!("{}/lib/ld-linux-x86-64.so.2 -> ld-2.31.so", &glibc[1..]),
+        format!("{}/lib/libc-2.31.so", &glibc[1..]),
+        format!("{}/bin/hello", &hello[1..]),
+    ] {
+        assert!(listing.contains(&want), "{want} missing from\n{listing}");
+    }
+    assert!(!listing.contains("lib64") && !listing.contains("verify/bin"), "{listing}");
+    let out = std::process::Command::new("cpio")
+        .current_dir(dir.path())
+        .args(["-id", "--quiet", "-F"])
+        .arg(&cpio)
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let init = std::fs::read_to_string(dir.path().join("init")).unwrap();
+    assert!(!init.contains("LD_LIBRARY_PATH"), "{init}");
+    assert!(init.contains(&format!("'{hello}/bin/hello'")), "{init}");
+}
