@@ -33,9 +33,11 @@ use crate::{
 ///                     its own absolute path, and the files run with the
 ///                     interpreter and glibc they name, as Nix users run
 ///                     them. The target gives only the kernel. A file inside
-///                     the closure runs at its store path. `--store-root DIR`
-///                     reads /nix/store/x from DIR/nix/store/x (default /).
-///                     `--sysroot` is not used in this mode.
+///                     the closure runs at its store path (others under
+///                     /verify/bin). `--store-root DIR` reads /nix/store/x
+///                     from DIR/nix/store/x (default /). The closure is held
+///                     in RAM (raise --memory for a large one). Refused
+///                     together with --sysroot.
 ///
 /// A glibc that refuses the kernel ("FATAL: kernel too old") is reported as
 /// such: "kernel_too_old": true in --json.
