@@ -119,6 +119,10 @@ fn verify_with_closure(kernel: &Path, file: &Path, closure: &Path, args: &[&str]
         "--json",
         "--timeout",
         "150",
+        // The whole closure goes into the VM's memory (the programs' is
+        // about 230 MB: the first wrapper's GCC stays in their RUNPATH).
+        "--memory",
+        "2048",
         "--kernel-image",
         kernel.to_str().unwrap(),
         "--closure-file",

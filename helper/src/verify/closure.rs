@@ -1,168 +1,155 @@
-//! The "own closure" layout of `compat verify`: a Nix output runs as Nix
-//! users run it. The file, its program interpreter and every library it
-//! loads are placed in the image at their own absolute store paths, found
-//! the way the loader finds them (the interpreter named in the file,
-//! libraries through RUNPATH/RPATH and `$ORIGIN`), and only inside the
-//! given closure: the target contributes nothing but its kernel. A library
-//! that is not in the closure is reported missing, as the loader would fail
-//! on the target.
-//!
-//! Paths are named as they are inside (`/nix/store/...`); on the host they
-//! live under a store root (`/` for the real store, or the directory a test
-//! or a copied store sits in).
+//! "Own closure" mode: files run the way Nix users run them, with the C
+//! library and program interpreter of their own closure. Every store path of
+//! the closure is placed in the initramfs at its own absolute path (a store
+//! path `/nix/store/<hash>-glibc-2.31` read from `<store root>/nix/store/...`
+//! on the host), so the interpreter a program names and the RUNPATH it
+//! carries resolve inside the virtual machine exactly as on a Nix system.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::{BTreeSet, VecDeque},
     fs,
+    os::unix::fs::PermissionsExt,
     path::{Component, Path, PathBuf},
 };
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
-use crate::elf::{resolve::expand_origin, ElfInfo};
+use super::{cpio::Cpio, sysroot};
+use crate::elf::{resolve::SearchPath, ElfInfo};
 
-/// The store paths a program may use, and where they are on this host.
+/// A closure: store paths (absolute, as the virtual machine sees them) read
+/// from under `store_root` on the host.
 #[derive(Clone, Debug)]
 pub struct Closure {
-    root: PathBuf,
-    paths: Vec<PathBuf>,
+    pub store_root: PathBuf,
+    pub paths: Vec<PathBuf>,
+}
+
+/// The store paths of a `--closure-file`: one per line, as `nix-store -qR`
+/// prints them; blank lines and `#` comments are skipped.
+pub fn read_closure_file(file: &Path) -> Result<Vec<PathBuf>> {
+    let text = fs::read_to_string(file).with_context(|| format!("--closure-file {}: cannot read", file.display()))?;
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from).collect())
 }
 
 impl Closure {
-    /// `paths` as named inside (absolute); each must exist under `root`.
-    pub fn new(root: &Path, paths: Vec<PathBuf>) -> Result<Closure> {
-        if paths.is_empty() {
-            bail!("the closure is empty: give --closure PATH or --closure-file FILE");
+    /// Why the closure cannot be used, one message per bad store path.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.store_root.is_dir() {
+            problems.push(format!("--store-root {}: not a directory", self.store_root.display()));
+            return problems;
         }
-        let closure = Closure { root: root.to_path_buf(), paths };
-        for p in &closure.paths {
-            if !p.is_absolute() || p.components().any(|c| c == Component::ParentDir) {
-                bail!("closure path {}: not an absolute path", p.display());
-            }
-            let host = closure.host(p);
-            if !host.exists() {
-                bail!("closure path {}: {} does not exist", p.display(), host.display());
+        for path in &self.paths {
+            if !path.is_absolute() || path.components().any(|c| matches!(c, Component::ParentDir)) {
+                problems.push(format!("closure path {}: not an absolute store path", path.display()));
+            } else if let Err(e) = fs::symlink_metadata(self.host(path)) {
+                problems.push(format!(
+                    "closure path {}: cannot read {}: {e}",
+                    path.display(),
+                    self.host(path).display()
+                ));
             }
         }
-        Ok(closure)
+        problems
     }
 
-    /// The paths of a closure file: one absolute path a line, as
-    /// `nix-store -qR` prints them; blank lines are skipped.
-    pub fn read_list(file: &Path) -> Result<Vec<PathBuf>> {
-        let text = fs::read_to_string(file).with_context(|| format!("--closure-file {}", file.display()))?;
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                let p = PathBuf::from(l);
-                if p.is_absolute() {
-                    Ok(p)
-                } else {
-                    bail!("--closure-file {}: {l:?} is not an absolute path", file.display())
-                }
-            })
-            .collect()
-    }
-
-    /// Where an inside path is on this host.
+    /// The host path of `inside` (an absolute path in the virtual machine).
     pub fn host(&self, inside: &Path) -> PathBuf {
-        self.root.join(inside.strip_prefix("/").unwrap_or(inside))
+        self.store_root.join(inside.strip_prefix("/").unwrap_or(inside))
     }
 
-    /// The inside path of a host path under the store root.
-    pub fn inside_of(&self, host: &Path) -> Option<PathBuf> {
-        let abs = if host.is_absolute() { host.to_path_buf() } else { std::env::current_dir().ok()?.join(host) };
-        abs.strip_prefix(&self.root).ok().map(|rel| Path::new("/").join(rel))
-    }
-
-    /// Whether an inside path lies in one of the closure's paths.
-    pub fn contains(&self, inside: &Path) -> bool {
-        let inside = normalize(inside);
+    fn contains(&self, inside: &Path) -> bool {
         self.paths.iter().any(|p| inside.starts_with(p))
     }
-}
 
-/// `a/./b/../c` -> `a/c`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
+    /// Where a host `file` lies inside the closure, if it does: it then runs
+    /// at that absolute path in the virtual machine.
+    pub fn inside_of(&self, file: &Path) -> Option<PathBuf> {
+        let lexical = std::path::absolute(file).ok();
+        let canonical = fs::canonicalize(file).ok();
+        let root = fs::canonicalize(&self.store_root).unwrap_or_else(|_| self.store_root.clone());
+        [lexical, canonical].into_iter().flatten().find_map(|f| {
+            let rel = f.strip_prefix(&root).or_else(|_| f.strip_prefix(&self.store_root)).ok()?;
+            let inside = Path::new("/").join(rel);
+            self.contains(&inside).then_some(inside)
+        })
     }
-    out
-}
 
-/// What one file needs from the closure, found: inside path -> host path.
-#[derive(Debug, Default)]
-pub struct Needs {
-    pub files: BTreeMap<PathBuf, PathBuf>,
-    /// What the loader would not find, with why.
-    pub missing: Vec<String>,
-}
-
-/// Finds the interpreter and libraries `inside` (the file's own inside path,
-/// `info` its ELF facts) loads, transitively, in `closure`.
-pub fn needs(closure: &Closure, inside: &Path, info: &ElfInfo) -> Needs {
-    let mut needs = Needs::default();
-    if let Some(interp) = &info.interpreter {
-        let interp = normalize(Path::new(interp));
-        let host = closure.host(&interp);
-        if closure.contains(&interp) && host.is_file() {
-            needs.files.insert(interp, host);
-        } else {
-            needs.missing.push(format!("{} (program interpreter, not in the closure)", interp.display()));
-        }
+    /// The host path `inside` resolves to (symlinks followed as the virtual
+    /// machine would), when it ends inside the closure.
+    fn resolve(&self, inside: &Path) -> Option<PathBuf> {
+        let host = sysroot::resolve(&self.store_root, inside).ok()?;
+        let rel = host.strip_prefix(&self.store_root).ok()?;
+        (self.contains(&Path::new("/").join(rel)) && host.is_file()).then_some(host)
     }
-    // The executable's DT_RPATH also serves the libraries it loads that have
-    // no DT_RUNPATH of their own (ld.so's order).
-    let exe_rpath = if info.runpath.is_empty() { search_dirs(&info.rpath, inside) } else { vec![] };
-    let loader =
-        info.interpreter.as_deref().and_then(|i| Path::new(i).file_name()).map(|n| n.to_string_lossy().into_owned());
-    let mut seen = BTreeSet::new();
-    let mut queue = vec![(inside.to_path_buf(), info.clone())];
-    while let Some((object, info)) = queue.pop() {
-        let mut dirs = if info.runpath.is_empty() { search_dirs(&info.rpath, &object) } else { vec![] };
-        dirs.extend(exe_rpath.iter().cloned());
-        dirs.extend(search_dirs(&info.runpath, &object));
-        for soname in &info.needed {
-            // The loader is loaded already: libc names it by its soname.
-            if !seen.insert(soname.clone()) || loader.as_deref() == Some(soname.as_str()) {
-                continue;
+
+    /// Adds every store path, recursively, at its own absolute path.
+    pub fn add_to(&self, cpio: &mut Cpio) -> Result<()> {
+        for path in &self.paths {
+            add_tree(cpio, &self.host(path), &path.to_string_lossy())?;
+        }
+        Ok(())
+    }
+
+    /// What a file placed at `inside` needs that the closure lacks: its
+    /// interpreter, and libraries searched (transitively) through RUNPATH /
+    /// RPATH and the interpreter's own directory, as a Nix glibc's loader does.
+    pub fn missing(&self, inside: &Path, info: &ElfInfo) -> Vec<String> {
+        let mut missing = BTreeSet::new();
+        let mut fallback = Vec::new();
+        if let Some(interp) = &info.interpreter {
+            if self.resolve(Path::new(interp)).is_none() {
+                missing.insert(format!("{interp} (program interpreter, not in the closure)"));
             }
-            let found = dirs.iter().map(|d| normalize(&d.join(soname))).find(|candidate| {
-                closure.contains(candidate) && closure.host(candidate).is_file() && {
-                    let host = closure.host(candidate);
-                    fs::read(&host)
-                        .ok()
-                        .and_then(|d| ElfInfo::parse(&d).ok())
-                        .is_some_and(|l| l.machine == info.machine)
+            fallback.extend(Path::new(interp).parent().map(Path::to_path_buf));
+        }
+        let mut queue: VecDeque<(PathBuf, ElfInfo)> = VecDeque::from([(inside.to_path_buf(), info.clone())]);
+        let mut seen = BTreeSet::new();
+        while let Some((inside, info)) = queue.pop_front() {
+            let search = SearchPath::for_file(&inside, &info, &[], &fallback);
+            for soname in &info.needed {
+                if !seen.insert(soname.clone()) {
+                    continue;
                 }
-            });
-            let Some(lib) = found else {
-                needs.missing.push(format!("{soname} (not found in the closure through RUNPATH/RPATH)"));
-                continue;
-            };
-            let host = closure.host(&lib);
-            if let Some(lib_info) = fs::read(&host).ok().and_then(|d| ElfInfo::parse(&d).ok()) {
-                queue.push((lib.clone(), lib_info));
+                let found = search.find_with(soname, |candidate| self.resolve(candidate).is_some());
+                let Some(lib_inside) = found else {
+                    missing.insert(soname.clone());
+                    continue;
+                };
+                let parsed =
+                    self.resolve(&lib_inside).and_then(|h| fs::read(h).ok()).and_then(|d| ElfInfo::parse(&d).ok());
+                if let Some(lib_info) = parsed {
+                    queue.push_back((lib_inside, lib_info));
+                }
             }
-            needs.files.insert(lib, host);
         }
+        missing.into_iter().collect()
     }
-    needs
 }
 
-/// RUNPATH/RPATH entries of the object at inside path `object`, with
-/// `$ORIGIN` expanded against its directory.
-fn search_dirs(entries: &[String], object: &Path) -> Vec<PathBuf> {
-    let origin = object.parent().unwrap_or(Path::new("/"));
-    entries.iter().filter_map(|e| expand_origin(e, origin)).collect()
+/// `host` (a file, symlink or directory) into the archive at `inside`.
+fn add_tree(cpio: &mut Cpio, host: &Path, inside: &str) -> Result<()> {
+    let meta = fs::symlink_metadata(host).with_context(|| format!("{}: cannot read", host.display()))?;
+    if meta.file_type().is_symlink() {
+        let target = fs::read_link(host).with_context(|| format!("reading link {}", host.display()))?;
+        cpio.symlink(inside, &target.to_string_lossy());
+    } else if meta.is_dir() {
+        cpio.dir(inside);
+        let mut entries: Vec<_> = fs::read_dir(host)
+            .with_context(|| format!("{}: cannot list", host.display()))?
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("{}: cannot list", host.display()))?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name();
+            add_tree(cpio, &entry.path(), &format!("{inside}/{}", name.to_string_lossy()))?;
+        }
+    } else if meta.is_file() {
+        let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
+        cpio.file(inside, meta.permissions().mode(), &data);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -170,28 +157,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_map_between_root_and_inside() {
-        let tmp = tempfile::tempdir().unwrap();
-        fs::create_dir_all(tmp.path().join("nix/store/aaa-x/lib")).unwrap();
-        let c = Closure::new(tmp.path(), vec![PathBuf::from("/nix/store/aaa-x")]).unwrap();
-        assert_eq!(c.host(Path::new("/nix/store/aaa-x/lib")), tmp.path().join("nix/store/aaa-x/lib"));
-        assert_eq!(c.inside_of(&tmp.path().join("nix/store/aaa-x/lib")), Some(PathBuf::from("/nix/store/aaa-x/lib")));
-        assert!(c.contains(Path::new("/nix/store/aaa-x/lib/../lib/libc.so.6")));
-        assert!(!c.contains(Path::new("/nix/store/aaa-x/../bbb-y/lib")));
-        assert!(!c.contains(Path::new("/nix/store/aaa-xy")));
-    }
-
-    #[test]
-    fn missing_or_relative_closure_paths_are_errors_naming_them() {
-        let tmp = tempfile::tempdir().unwrap();
-        let err = Closure::new(tmp.path(), vec![PathBuf::from("/nix/store/zzz-gone")]).unwrap_err();
-        assert!(err.to_string().contains("/nix/store/zzz-gone"), "{err}");
-        let err = Closure::new(tmp.path(), vec![PathBuf::from("nix/store/rel")]).unwrap_err();
-        assert!(err.to_string().contains("not an absolute path"), "{err}");
-        assert!(Closure::new(tmp.path(), vec![]).is_err());
-        let list = tmp.path().join("closure");
-        fs::write(&list, "/nix/store/a\n\nrelative\n").unwrap();
-        let err = Closure::read_list(&list).unwrap_err();
-        assert!(err.to_string().contains("\"relative\" is not an absolute path"), "{err}");
+    fn store_paths_map_under_the_store_root() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let lib = dir.path().join("nix/store/aaaa-glibc/lib");
+        fs::create_dir_all(&lib).unwrap();
+        fs::write(lib.join("ld-2.31.so"), b"x").unwrap();
+        std::os::unix::fs::symlink("ld-2.31.so", lib.join("ld-linux-x86-64.so.2")).unwrap();
+        let closure = Closure {
+            store_root: dir.path().to_path_buf(),
+            paths: vec![PathBuf::from("/nix/store/aaaa-glibc"), PathBuf::from("/nix/store/bbbb-missing")],
+        };
+        let problems = closure.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("/nix/store/bbbb-missing"), "{problems:?}");
+        assert_eq!(
+            closure.inside_of(&lib.join("ld-2.31.so")),
+            Some(PathBuf::from("/nix/store/aaaa-glibc/lib/ld-2.31.so"))
+        );
+        assert_eq!(closure.inside_of(&dir.path().join("elsewhere")), None);
+        assert_eq!(
+            closure.resolve(Path::new("/nix/store/aaaa-glibc/lib/ld-linux-x86-64.so.2")),
+            Some(lib.join("ld-2.31.so"))
+        );
+        let mut cpio = Cpio::new();
+        closure.add_to(&mut Cpio::new()).unwrap_err(); // the missing store path
+        add_tree(&mut cpio, &closure.host(&closure.paths[0]), "/nix/store/aaaa-glibc").unwrap();
+        let archive = cpio.finish();
+        let text = String::from_utf8_lossy(&archive);
+        assert!(text.contains("nix/store/aaaa-glibc/lib/ld-linux-x86-64.so.2"), "{text}");
     }
 }

@@ -1,11 +1,12 @@
 //! The initramfs `compat verify` boots: a static busybox, the files to run,
-//! what they load, and an /init that runs every file and prints markers
-//! [`super::report`] parses. Two layouts ([`Layout`]):
-//! - the target's root: files under /verify/bin, the libraries they need
-//!   (the C library always from the target's root) under /verify/lib, the
-//!   target's program interpreter at the path each file names;
-//! - a Nix closure ([`super::closure`]): files, interpreters and libraries
-//!   at their own store paths, from the closure only.
+//! the libraries they need, and an /init that runs every file and prints
+//! markers [`super::report`] parses.
+//!
+//! Where the libraries come from is [`Libraries`]: from the target's root
+//! (files under /verify/bin, their libraries under /verify/lib, the C
+//! library always the target's, the target's program interpreter at the
+//! path each file names), or from the files' own Nix closure, placed at its
+//! own store paths ([`super::closure`]).
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
@@ -15,11 +16,7 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 
-use super::{
-    closure::{self, Closure},
-    cpio::Cpio,
-    sysroot,
-};
+use super::{closure::Closure, cpio::Cpio, sysroot};
 use crate::{
     elf::{
         resolve::{default_dirs, SearchPath},
@@ -44,16 +41,23 @@ pub struct Placed {
     pub error: Option<String>,
 }
 
-/// Where a file's interpreter and libraries come from.
-pub enum Layout<'a> {
-    /// The target's root directory.
-    Sysroot(&'a Path),
-    /// The file's own Nix closure; the target gives only its kernel.
-    Closure(&'a Closure),
+/// Where the C library, the program interpreter and the other libraries
+/// of the files come from.
+#[derive(Clone, Debug)]
+pub enum Libraries {
+    /// The target's root directory (`--sysroot`).
+    Sysroot(PathBuf),
+    /// The files' own closure (`--closure`, `--closure-file`).
+    Closure(Closure),
 }
 
 /// Builds the archive; one entry of the result per file, in order.
-pub fn build(files: &[PathBuf], layout: &Layout, busybox: &Path, args: &[String]) -> Result<(Vec<u8>, Vec<Placed>)> {
+pub fn build(
+    files: &[PathBuf],
+    libraries: &Libraries,
+    busybox: &Path,
+    args: &[String],
+) -> Result<(Vec<u8>, Vec<Placed>)> {
     let mut cpio = Cpio::new();
     let busybox_data = fs::read(busybox).with_context(|| format!("{}: cannot read busybox", busybox.display()))?;
     match ElfInfo::parse(&busybox_data) {
@@ -72,11 +76,20 @@ pub fn build(files: &[PathBuf], layout: &Layout, busybox: &Path, args: &[String]
 
     let mut libs: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut interpreters: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut store_files: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut placed = Vec::new();
+    if let Libraries::Closure(closure) = libraries {
+        closure.add_to(&mut cpio)?;
+    }
     for (i, file) in files.iter().enumerate() {
         let name = file.file_name().map_or_else(|| format!("file{i}"), |n| n.to_string_lossy().into_owned());
-        let inside = format!("/verify/bin/{i}-{}", name.replace(|c: char| !c.is_ascii_graphic() || c == '\'', "_"));
+        let in_closure = match libraries {
+            Libraries::Closure(closure) => closure.inside_of(file),
+            Libraries::Sysroot(_) => None,
+        };
+        let inside = match &in_closure {
+            Some(path) => path.to_string_lossy().into_owned(),
+            None => format!("/verify/bin/{i}-{}", name.replace(|c: char| !c.is_ascii_graphic() || c == '\'', "_")),
+        };
         let data = match fs::read(file) {
             Ok(d) => d,
             Err(e) => {
@@ -90,7 +103,6 @@ pub fn build(files: &[PathBuf], layout: &Layout, busybox: &Path, args: &[String]
             }
         };
         let mut missing = Vec::new();
-        let mut inside = inside;
         if let Ok(info) = ElfInfo::parse(&data) {
             if info.arch != "x86_64" {
                 placed.push(Placed {
@@ -101,8 +113,8 @@ pub fn build(files: &[PathBuf], layout: &Layout, busybox: &Path, args: &[String]
                 });
                 continue;
             }
-            match layout {
-                Layout::Sysroot(sysroot) => {
+            match libraries {
+                Libraries::Sysroot(sysroot) => {
                     if let Some(interp) = &info.interpreter {
                         match sysroot::resolve(sysroot, Path::new(interp)) {
                             Ok(host) => {
@@ -113,28 +125,15 @@ pub fn build(files: &[PathBuf], layout: &Layout, busybox: &Path, args: &[String]
                     }
                     missing.extend(needed_closure(file, &info, sysroot, &mut libs));
                 }
-                Layout::Closure(closure) => {
-                    // A file of the closure runs at its own path, so its
-                    // $ORIGIN and RUNPATH mean what they mean on the target.
-                    if let Some(own) = closure.inside_of(file).filter(|p| closure.contains(p)) {
-                        inside = own.to_string_lossy().into_owned();
-                    }
-                    let needs = closure::needs(closure, Path::new(&inside), &info);
-                    for (at, host) in needs.files {
-                        store_files.insert(at.to_string_lossy().into_owned(), host);
-                    }
-                    missing.extend(needs.missing);
-                }
+                Libraries::Closure(closure) => missing.extend(closure.missing(Path::new(&inside), &info)),
             }
         }
-        cpio.file(&inside, 0o755, &data);
+        if in_closure.is_none() {
+            cpio.file(&inside, 0o755, &data);
+        }
         placed.push(Placed { file: file.clone(), inside: Some(inside), missing, error: None });
     }
     for (inside, host) in &interpreters {
-        let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
-        cpio.file(inside, 0o755, &data);
-    }
-    for (inside, host) in &store_files {
         let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
         cpio.file(inside, 0o755, &data);
     }
@@ -142,7 +141,7 @@ pub fn build(files: &[PathBuf], layout: &Layout, busybox: &Path, args: &[String]
         let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
         cpio.file(&format!("/verify/lib/{soname}"), 0o755, &data);
     }
-    let library_path = matches!(layout, Layout::Sysroot(_)).then_some("/verify/lib");
+    let library_path = matches!(libraries, Libraries::Sysroot(_)).then_some("/verify/lib");
     cpio.file("/init", 0o755, init_script(&placed, args, library_path).as_bytes());
     Ok((cpio.finish(), placed))
 }
@@ -188,7 +187,8 @@ fn quote(arg: &str) -> String {
     format!("'{}'", arg.replace('\'', "'\\''"))
 }
 
-/// The /init script; `library_path` is exported as LD_LIBRARY_PATH when given.
+/// `library_path`: the LD_LIBRARY_PATH the files run with, if any (none
+/// in closure mode: they find their libraries as on a Nix system).
 fn init_script(placed: &[Placed], args: &[String], library_path: Option<&str>) -> String {
     let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
     let mut s = String::from(
@@ -204,7 +204,8 @@ fn init_script(placed: &[Placed], args: &[String], library_path: Option<&str>) -
     for (i, p) in placed.iter().enumerate() {
         let Some(inside) = &p.inside else { continue };
         s.push_str(&format!(
-            "echo {BEGIN} {i}\n{inside} {} </dev/null >/tmp/out 2>&1\nst=$?\n/bin/busybox cat /tmp/out\necho\necho {END} {i} $st\n",
+            "echo {BEGIN} {i}\n{} {} </dev/null >/tmp/out 2>&1\nst=$?\n/bin/busybox cat /tmp/out\necho\necho {END} {i} $st\n",
+            quote(inside),
             args.join(" ")
         ));
     }

@@ -1,7 +1,8 @@
 //! `compat verify`: boot a target kernel under qemu and run files on it.
 //!
 //! [`run`] builds an initramfs ([`initramfs`]: static busybox, the files,
-//! their libraries resolved through the target's root, its loader), boots
+//! their libraries resolved through the target's root and its loader, or
+//! the files' own Nix closure at its store paths ([`closure`])), boots
 //! the kernel with qemu-system-x86_64 under TCG ([`qemu`]) and reads back,
 //! per file, the exit status and output that /init printed between markers
 //! ([`report`]). This is the ground truth `compat scan`'s kernel checks are
@@ -19,19 +20,10 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-/// Where the files' C library, interpreter and libraries come from.
-pub enum Target {
-    /// The target's root directory (its libc and loader).
-    Sysroot(PathBuf),
-    /// The files' own Nix closure, at its store paths; the target gives
-    /// only the kernel.
-    Closure(closure::Closure),
-}
-
 /// What to boot and run.
 pub struct Request {
     pub kernel_image: PathBuf,
-    pub target: Target,
+    pub libraries: initramfs::Libraries,
     pub files: Vec<PathBuf>,
     pub args: Vec<String>,
     pub qemu: PathBuf,
@@ -49,14 +41,12 @@ pub struct Outcome {
     pub status: Option<i32>,
     /// Its stdout and stderr, as the serial console carried them.
     pub output: String,
-    /// glibc refused to start: the kernel is older than the one it was
-    /// built for ("FATAL: kernel too old").
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub kernel_too_old: bool,
-    /// Libraries (or the program interpreter) the target's root, or the
-    /// closure, lacks.
+    /// Libraries (or the program interpreter) the target's root lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// Its C library refused the kernel ("FATAL: kernel too old"): the
+    /// glibc it runs with requires a newer kernel than the one booted.
+    pub kernel_too_old: bool,
     /// Why it did not run, when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -68,6 +58,10 @@ pub struct Verification {
     /// `uname -r` of the booted kernel.
     pub kernel: Option<String>,
     pub boot_seconds: f64,
+    /// The boot was abandoned after `--timeout`.
+    pub timed_out: bool,
+    /// /init ran every file and reached its end.
+    pub finished: bool,
     pub files: Vec<Outcome>,
     /// Everything the serial console carried.
     #[serde(skip)]
@@ -75,11 +69,7 @@ pub struct Verification {
 }
 
 pub fn run(request: &Request) -> Result<Verification> {
-    let layout = match &request.target {
-        Target::Sysroot(root) => initramfs::Layout::Sysroot(root),
-        Target::Closure(closure) => initramfs::Layout::Closure(closure),
-    };
-    let (archive, placed) = initramfs::build(&request.files, &layout, &request.busybox, &request.args)?;
+    let (archive, placed) = initramfs::build(&request.files, &request.libraries, &request.busybox, &request.args)?;
     let dir = tempfile::Builder::new().prefix("compat-verify").tempdir().context("creating a temporary directory")?;
     let initrd = dir.path().join("initramfs.cpio");
     std::fs::write(&initrd, archive).with_context(|| format!("writing {}", initrd.display()))?;
