@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, where any is missing.
 # Runs apt-get as root (directly, or through sudo when available).
+#
+# Installs with --no-install-recommends, so every package a test needs is
+# listed here, also those that are only recommended by another (checked on a
+# fresh Debian 12 root by scripts/fresh-check.sh).
 set -euo pipefail
 
 packages=(
   gcc g++ make            # fixtures compiled at test time
   binutils                # readelf/objdump: peers in benchmarks, and test oracles
-  gcc-aarch64-linux-gnu   # aarch64 fixtures for the syscall analysis (and its arm64 UAPI headers)
+  gcc-aarch64-linux-gnu   # aarch64 fixtures for the syscall analysis
+  libc6-dev-arm64-cross   # ... their C library and arm64 UAPI headers (only a Recommends of the compiler)
   nix-bin                 # Nix lib tests and evaluation tests
   qemu-system-x86         # the real-kernel harness (compat verify)
   busybox-static cpio     # the harness's initramfs

@@ -229,10 +229,13 @@ fn cli_prints_overlay_and_json() {
 }
 
 fn nix_config() -> &'static str {
-    "sandbox = false\nsubstituters =\nbuild-users-group =\nexperimental-features = nix-command flakes"
+    "sandbox = false\nbuild-users-group =\nsubstituters =\nexperimental-features = nix-command flakes"
 }
 
-/// `nix-instantiate --eval --strict --json -E EXPR`, which must succeed.
+/// `nix-instantiate --eval --strict --json --read-write-mode -E EXPR`, which
+/// must succeed. Read-write: a nixpkgs tree imports files from paths it adds
+/// to the store while evaluating, which Nix 2.8's read-only `--eval` cannot do
+/// on an empty store ("path '/nix/store/...' is not valid").
 fn eval_json(nix_instantiate: &Path, expr: &str) -> serde_json::Value {
     let out = Command::new(nix_instantiate)
         .args(["--eval", "--strict", "--json", "--read-write-mode", "-E", expr])

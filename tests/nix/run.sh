@@ -14,7 +14,10 @@
 #    when it exists.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-export NIX_CONFIG=$'sandbox = false\nsubstituters =\nbuild-users-group =\nexperimental-features = nix-command flakes'
+# No build users: as root, Nix would use the group nixbld, which a machine
+# without nix-setup-systemd lacks (a fresh store then warns on stderr, where
+# it spoils the JSON read from 2>&1).
+export NIX_CONFIG=$'sandbox = false\nbuild-users-group =\nsubstituters =\nexperimental-features = nix-command flakes'
 export NIX_PATH=
 
 passed=0
@@ -83,6 +86,9 @@ else
   tree=$COMPAT_NIXPKGS
   # The flake's outputs function, called with the tree as its nixpkgs input.
   flake="(import ./flake.nix).outputs { self = { outPath = ./.; }; nixpkgs = { outPath = \"$tree\"; }; }"
+  # --read-write-mode throughout: the tree imports files from paths it adds
+  # to the store while evaluating; read-only (the default of --eval under
+  # Nix 2.8) fails on an empty store with "path '/nix/store/...' is not valid".
   if out=$(nix-instantiate --eval --strict --json --read-write-mode -E "let f = $flake; s = f.legacyPackages.x86_64-linux.compat; in {
         sets = builtins.attrNames s;
         checks = builtins.attrNames f.checks.x86_64-linux;
@@ -132,8 +138,15 @@ PY
   done
 
   # Nix's own schema checks of the flake, with the tree as its nixpkgs input
-  # (evaluation only: building needs network).
-  if out=$(nix flake check --no-build --no-write-lock-file --override-input nixpkgs "path:$tree" 2>&1); then
+  # (evaluation only: building needs network). Nix 2.8's `flake check
+  # --no-build` evaluates read-only, so on an empty store it cannot add the
+  # paths the tree imports from; `nix eval` of the derivations first writes
+  # them (and is a no-op on a store that has them).
+  override=(--no-write-lock-file --override-input nixpkgs "path:$tree")
+  if ! out=$(nix eval "${override[@]}" .#checks.x86_64-linux --apply 'c: builtins.mapAttrs (n: v: v.drvPath) c' 2>&1) ||
+    ! out=$(nix eval "${override[@]}" .#packages.x86_64-linux --apply 'p: builtins.mapAttrs (n: v: v.drvPath) p' 2>&1); then
+    fail "flake: checks and packages do not evaluate: $out"
+  elif out=$(nix flake check --no-build "${override[@]}" 2>&1); then
     pass "flake: nix flake check --no-build"
   else
     fail "flake: nix flake check --no-build: $out"

@@ -96,3 +96,33 @@ pub fn report_file<'r>(report: &'r Value, path: &Path) -> &'r Value {
         .find(|f| f["path"] == path.display().to_string())
         .unwrap_or_else(|| panic!("{} not in report {report:#}", path.display()))
 }
+
+/// The aarch64 cross compiler, when it can build a program: probed by
+/// compiling and linking a tiny C program against its C library, since the
+/// compiler alone (gcc-aarch64-linux-gnu installed without its recommended
+/// libc6-dev-arm64-cross) finds no headers. When it cannot, the test prints
+/// a SKIP line and gets `None` -- except under CI (`CI` set), where
+/// scripts/install-deps.sh installs both, so it is a failure.
+pub fn aarch64_gcc() -> Option<PathBuf> {
+    let hint = "scripts/install-deps.sh installs gcc-aarch64-linux-gnu and libc6-dev-arm64-cross";
+    let Ok(gcc) = which::which("aarch64-linux-gnu-gcc") else {
+        assert!(env::var_os("CI").is_none(), "aarch64-linux-gnu-gcc is missing under CI; {hint}");
+        eprintln!("SKIP: aarch64-linux-gnu-gcc is missing ({hint})");
+        return None;
+    };
+    let dir = tempfile::tempdir().expect("temp dir for the aarch64 probe");
+    let src = dir.path().join("probe.c");
+    std::fs::write(&src, "#include <unistd.h>\nint main(void) { return (int)getpid(); }\n")
+        .expect("write probe source");
+    let out = Command::new(&gcc).arg("-o").arg(dir.path().join("probe")).arg(&src).output().expect("run aarch64 gcc");
+    if out.status.success() {
+        return Some(gcc);
+    }
+    let why = String::from_utf8_lossy(&out.stderr);
+    assert!(env::var_os("CI").is_none(), "aarch64-linux-gnu-gcc cannot build a program under CI ({hint}):\n{why}");
+    eprintln!(
+        "SKIP: aarch64-linux-gnu-gcc cannot build a program ({hint}): {}",
+        why.lines().find(|l| l.contains("error")).unwrap_or_default()
+    );
+    None
+}
