@@ -143,10 +143,18 @@ mkdir -p "$src/gnu-config" "$src/libidn2"
 cp "$data/trixie/sysroot/usr/share/misc/config.guess" "$data/trixie/sysroot/usr/share/misc/config.sub" "$src/gnu-config/"
 cp -P "$data/bullseye/sysroot/usr/lib/x86_64-linux-gnu/"{libidn2.so.0*,libunistring.so.2*} "$src/libidn2/"
 
-# 3. Build. Nix as root without a daemon: no sandbox (nothing is
-# downloaded: the ladder's fetchurl refuses every URL it does not serve
-# from $src), no substituters.
-export NIX_CONFIG=$'sandbox = false\nsubstituters =\nbuild-users-group =\nexperimental-features = nix-command flakes'
+# 3. Build. Nix as root without a daemon, in Nix's build sandbox (as users'
+# builds run: nothing outside the inputs is visible, the store is
+# read-only), with the static busybox as the sandbox's /bin/sh like
+# nixpkgs' Nix (Debian's sets no sandbox shell), and no substituters: the
+# ladder's fetchurl refuses every URL it does not serve from $src.
+busybox=$(command -v busybox || echo /bin/busybox)
+[ -x "$busybox" ] || { echo "real-build.sh: a static busybox is needed for the sandbox's /bin/sh (busybox-static)" >&2; exit 2; }
+export NIX_CONFIG="sandbox = true
+sandbox-paths = /bin/sh=$busybox
+substituters =
+build-users-group =
+experimental-features = nix-command flakes"
 export NIX_PATH=
 attrs=(glibc glibcDev linuxHeaders cc programs.memfd-secret programs.hello programs.zlib-demo programs.bash control.memfd-secret)
 args=(--arg nixpkgs "$tree" --arg files "$files" --arg sources "$src" --argstr glibc "$glibc" --argstr kernel "$kernel")
