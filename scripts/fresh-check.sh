@@ -227,9 +227,15 @@ run_ci() {
     CARGO_HOME=/root/.cargo)
   [ -z "$rustup_home" ] || env+=(RUSTUP_HOME=/opt/rustup)
   [ -z "$with_nixpkgs" ] || env+=(COMPAT_NIXPKGS=/opt/nixpkgs)
-  # In a session of its own, waited for in the background: an interrupt
-  # reaches the trap at once, which ends the whole run (stop_run).
-  setsid chroot "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c 'cd /root/compat && exec bash .ci/run' >"$log" 2>&1 &
+  # The root becomes / of a mount namespace of its own (pivot_root, not
+  # chroot: Nix re-enters its mount namespace before running git, which
+  # resets a chroot's root to the namespace's). In a session of its own,
+  # waited for in the background: an interrupt reaches the trap at once,
+  # which ends the whole run (stop_run).
+  setsid unshare --mount --propagation private /bin/sh -c '
+    cd "$1" && mkdir -p .host && pivot_root . .host && shift &&
+      exec chroot . /bin/sh -c "umount -l /.host && rmdir /.host && exec \"\$@\"" sh "$@"' \
+    sh "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c 'cd /root/compat && exec bash .ci/run' >"$log" 2>&1 &
   run_pid=$!
   wait "$run_pid" && status=0 || status=$?
   run_pid=
