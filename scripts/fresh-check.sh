@@ -63,7 +63,7 @@ work=${TMPDIR:-/tmp}/compat-fresh-check
 root=${root:-$work/root}
 mkdir -p "$(dirname "$root")"
 root=$(cd "$(dirname "$root")" && pwd)/$(basename "$root")
-[ "$root" != / ] || die "--root / is not allowed"
+case "$root" in / | //) die "--root / is not allowed" ;; esac
 logs=$(dirname "$root")
 cache=${COMPAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compat}/fresh-check
 suite=bookworm
@@ -129,6 +129,19 @@ stop_run() {
   sleep 1
 }
 
+# remove_root: remove_dir of the root, but only of one this script made (it
+# holds the marker file) or an empty dir: --root pointing at a directory of
+# the user's is refused, not wiped.
+marker=.compat-fresh-check-root
+remove_root() {
+  [ -e "$root" ] || return 0
+  if [ ! -e "$root/$marker" ] && [ -n "$(ls -A "$root")" ]; then
+    echo "fresh-check: $root is not a root made by fresh-check (no $marker): NOT deleting it" >&2
+    return 1
+  fi
+  remove_dir "$root"
+}
+
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -137,7 +150,7 @@ cleanup() {
     unmount_all "$root" || echo "fresh-check: could not unmount everything under $root" >&2
     echo "fresh-check: kept $root"
   else
-    remove_dir "$root" || status=1
+    remove_root || status=1
   fi
   remove_dir "$logs/pristine.tmp" || status=1
   exit "$status"
@@ -162,8 +175,9 @@ make_pristine() {
 # unpack_root: a pristine root at $root, a mount point of its own (unshare
 # --root, used by the bundle tests, needs one).
 unpack_root() {
-  remove_dir "$root" || die "cannot clean the stale root $root"
+  remove_root || die "cannot clean the stale root $root"
   mkdir -p "$root"
+  touch "$root/$marker"
   tar --numeric-owner -C "$root" -xf "$pristine"
   bind "$root" "$root"
 }
@@ -227,9 +241,15 @@ run_ci() {
     CARGO_HOME=/root/.cargo)
   [ -z "$rustup_home" ] || env+=(RUSTUP_HOME=/opt/rustup)
   [ -z "$with_nixpkgs" ] || env+=(COMPAT_NIXPKGS=/opt/nixpkgs)
-  # In a session of its own, waited for in the background: an interrupt
-  # reaches the trap at once, which ends the whole run (stop_run).
-  setsid chroot "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c 'cd /root/compat && exec bash .ci/run' >"$log" 2>&1 &
+  # The root becomes / of a mount namespace of its own (pivot_root, not
+  # chroot: Nix re-enters its mount namespace before running git, which
+  # resets a chroot's root to the namespace's). In a session of its own,
+  # waited for in the background: an interrupt reaches the trap at once,
+  # which ends the whole run (stop_run).
+  setsid unshare --mount --propagation private /bin/sh -c '
+    cd "$1" && mkdir -p .host && pivot_root . .host && shift &&
+      exec chroot . /bin/sh -c "umount -l /.host && rmdir /.host && exec \"\$@\"" sh "$@"' \
+    sh "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c 'cd /root/compat && exec bash .ci/run' >"$log" 2>&1 &
   run_pid=$!
   wait "$run_pid" && status=0 || status=$?
   run_pid=
@@ -253,17 +273,23 @@ one_run() {
   return "$status"
 }
 
-total=$SECONDS
-if ! git -C "$repo" diff --quiet HEAD 2>/dev/null; then
-  echo "fresh-check: uncommitted changes are not part of the check (it runs HEAD $head)" >&2
-fi
-phase "pristine root ($pristine)"
-make_pristine
-if [ -n "$nixpkgs" ]; then label=nixpkgs; else label=plain; fi
-one_run "$label" "$nixpkgs" && status=0 || status=$?
-echo "fresh-check: total $((SECONDS - total)) s"
-if [ "$status" -ne 0 ]; then
-  echo "fresh-check: FAILED ($label): .ci/run exited $status"
-  exit 1
-fi
-echo "fresh-check: ok ($label)"
+# The whole run is in main, and "main; exit" is one line: bash has parsed
+# everything it runs before the run starts, so editing this file during a
+# run (a checkout changing under it) cannot change what the run does.
+main() {
+  total=$SECONDS
+  if ! git -C "$repo" diff --quiet HEAD 2>/dev/null; then
+    echo "fresh-check: uncommitted changes are not part of the check (it runs HEAD $head)" >&2
+  fi
+  phase "pristine root ($pristine)"
+  make_pristine
+  if [ -n "$nixpkgs" ]; then label=nixpkgs; else label=plain; fi
+  one_run "$label" "$nixpkgs" && status=0 || status=$?
+  echo "fresh-check: total $((SECONDS - total)) s"
+  if [ "$status" -ne 0 ]; then
+    echo "fresh-check: FAILED ($label): .ci/run exited $status"
+    exit 1
+  fi
+  echo "fresh-check: ok ($label)"
+}
+main; exit
