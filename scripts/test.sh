@@ -27,6 +27,9 @@ cargo clippy --all-targets -- -D warnings
 echo "== profiles against real Debian packages"
 tests/profiles/check-debian.sh
 
+echo "== the CLI builds with Debian 13's rustc 1.85 (rust-version)"
+scripts/msrv-check.sh
+
 echo "== cargo test"
 cargo test --workspace
 
