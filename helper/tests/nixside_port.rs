@@ -366,8 +366,10 @@ fn cli_skips_fail_check_and_deep_files_do_not_stop_the_batch() {
     // 100,000 nested brackets: a short error naming the file; the next file is still ported.
     let deep = write("deep.nix", format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).as_bytes());
     let parens = write("parens.nix", format!("{}1{}", "(".repeat(1000), ")".repeat(1000)).as_bytes());
+    // A long `++` chain, which rnix parses by recursing once per operator.
+    let chain = write("chain.nix", format!("{}1\n", "1 ++ ".repeat(30_000)).as_bytes());
     let good = write("good.nix", b"{ stdenv }: stdenv.lib.x\n");
-    let out = common::compat(&["port", "--in-place", &deep, &parens, &good]);
+    let out = common::compat(&["port", "--in-place", &deep, &parens, &chain, &good]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
@@ -401,4 +403,11 @@ fn eval_prints_no_json_when_nothing_evaluates() {
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     assert!(!out.stderr.is_empty());
+}
+
+#[test]
+fn pkgconfig_bound_by_a_let_stays() {
+    let text = "{ pkgconfig }: [ pkgconfig (let pkgconfig = 1; in pkgconfig) ]";
+    let (out, _) = skipped(text, "pkgconfig");
+    assert_eq!(out, "{ pkg-config }: [ pkg-config (let pkgconfig = 1; in pkgconfig) ]");
 }

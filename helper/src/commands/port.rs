@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<u8> {
     for file in &args.files {
         let origin = file.display().to_string();
         let result = read(file, &origin).and_then(|source| {
-            let ported = port::port(&source.text, &selected, &origin)?;
+            let ported = port_with_room(&source.text, &selected, &origin)?;
             Ok((source, ported))
         });
         let (source, ported) = match result {
@@ -100,6 +100,23 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     Ok(status)
+}
+
+/// Stack for parsing one file: rnix's parser recurses once per level of some
+/// constructs it does not bound (`a ++ b ++ ...`), so a long chain would
+/// overflow the main thread's stack and abort the whole batch.
+const PARSE_STACK: usize = 1 << 30;
+
+/// [`port::port`] on a thread with [`PARSE_STACK`] of stack (reserved, not
+/// used up front).
+fn port_with_room(text: &str, rules: &[&PortRule], origin: &str) -> Result<port::Ported> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || port::port(text, rules, origin))
+            .with_context(|| format!("{origin}: cannot start a thread to parse it"))?;
+        worker.join().unwrap_or_else(|_| bail!("{origin}: porting it failed unexpectedly; this is a bug in compat"))
+    })
 }
 
 /// A file's text, and whether it was UTF-8 throughout (see [`port::bytes`]).
