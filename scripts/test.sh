@@ -50,6 +50,7 @@ step "Debian 11 sysroot and kernel" fetch_bullseye
 step "cargo fmt" cargo fmt --all --check
 step "cargo clippy" cargo clippy --all-targets -- -D warnings
 step "profiles against real Debian packages" tests/profiles/check-debian.sh
+step "the CLI builds with Debian 13's rustc 1.85 (MSRV), offline from vendored crates" scripts/msrv-check.sh
 step "cargo test" cargo test --workspace --no-fail-fast
 step "nix (lib tests; evaluation against COMPAT_NIXPKGS when set; glibc patches against Debian sources)" tests/nix/run.sh
 step "nix tests again under current Nix (Debian 13's 2.26, empty store)" scripts/with-current-nix.sh tests/nix/run.sh

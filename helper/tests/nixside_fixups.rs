@@ -210,6 +210,39 @@ fn check_mode_reports_stale_files() {
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{first}.nix")));
 }
 
+/// `--write-all` writes every file or none: a read-only file (or a
+/// directory) in the way stops it before anything is written.
+#[test]
+fn write_all_writes_everything_or_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let files = overlay::render_all(&Profile::builtin().unwrap(), &RuleSet::builtin().unwrap());
+    let last = &files.last().unwrap().0;
+    for blocker in ["read-only", "directory"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let blocked = tmp.path().join(last);
+        if blocker == "read-only" {
+            fs::write(&blocked, "old\n").unwrap();
+            fs::set_permissions(&blocked, fs::Permissions::from_mode(0o444)).unwrap();
+        } else {
+            fs::create_dir(&blocked).unwrap();
+        }
+        let out = common::compat(&["fixups", "--write-all", tmp.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{blocker}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(last.as_str()) && stderr.contains("wrote nothing"), "{stderr}");
+        let written: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(written.len(), 1, "{blocker}: wrote {written:?}");
+    }
+    // Nothing in the way: every file, readable by all.
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(common::compat(&["fixups", "--write-all", tmp.path().to_str().unwrap()]).status.code(), Some(0));
+    for (name, text) in &files {
+        let path = tmp.path().join(name);
+        assert_eq!(&fs::read_to_string(&path).unwrap(), text);
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+    }
+}
+
 /// The CLI prints the overlay, and the firing rules as JSON.
 #[test]
 fn cli_prints_overlay_and_json() {

@@ -108,14 +108,14 @@ fn name_becomes_pname_only_where_version_is_beside_it() {
     // version from a let: nothing to do.
     let from_let = "let version = \"1\"; in mkDerivation { name = \"x-${version}\"; }";
     assert_eq!(all(from_let).text, from_let);
-    // Not rec: no references to fix.
+    // Not rec, version inherited from outside: the same version, no references to fix.
     assert_eq!(
-        all("stdenv.mkDerivation { name = \"x-${version}\"; version = \"1\"; }").text,
-        "stdenv.mkDerivation { pname = \"x\"; version = \"1\"; }"
+        all("let version = \"1\"; in stdenv.mkDerivation { name = \"x-${version}\"; inherit version; }").text,
+        "let version = \"1\"; in stdenv.mkDerivation { pname = \"x\"; inherit version; }"
     );
     assert_eq!(
-        all("stdenv.mkDerivation (finalAttrs: { name = \"x-${version}\"; version = \"1\"; })").text,
-        "stdenv.mkDerivation (finalAttrs: { pname = \"x\"; version = \"1\"; })"
+        all("stdenv.mkDerivation (finalAttrs: rec { name = \"x-${version}\"; version = \"1\"; })").text,
+        "stdenv.mkDerivation (finalAttrs: rec { pname = \"x\"; version = \"1\"; })"
     );
     // Only the builder's own set: a fetcher's name stays.
     let fetcher = "stdenv.mkDerivation rec {\n  name = \"x-1.0\";\n  src = fetchurl { name = \"x-1.0.tar.gz\"; url = \"u\"; };\n}";
@@ -127,11 +127,11 @@ fn name_becomes_pname_only_where_version_is_beside_it() {
     );
     let plain = "{ name = \"x-${version}\"; version = \"1\"; }";
     assert_eq!(all(plain).text, plain);
-    // `name` used bare in a rec set: left alone, with a note.
+    // `name` used bare in a rec set: left alone, and said so.
     let bare = "mkDerivation rec { name = \"x-${version}\"; version = \"1\"; n = name; }";
     let ported = all(bare);
     assert_eq!(ported.text, bare);
-    assert!(ported.notes.iter().any(|n| n.contains("left `name")), "{:?}", ported.notes);
+    assert!(ported.skipped.iter().any(|n| n.contains("line 1: name-to-pname: left `name")), "{:?}", ported.skipped);
     // A redundant name is dropped with its line.
     let redundant =
         "mkDerivation rec {\n  pname = \"x\";\n  version = \"1\";\n  name = \"${pname}-${version}\";\n  src = ./.;\n}";
@@ -255,4 +255,159 @@ fn deprecated_license_aliases() {
     let text = "{ lib }:\n{\n  a = lib.licenses.gpl2;\n  b = with lib.licenses; [ lgpl21 mit gpl3Plus ];\n  c = with lib; licenses.apsl20;\n  d = gpl2;\n  e = lib.licenses.gpl2Plus;\n}";
     let want = "{ lib }:\n{\n  a = lib.licenses.gpl2Only;\n  b = with lib.licenses; [ lgpl21Only mit gpl3Plus ];\n  c = with lib; licenses.apple-psl20;\n  d = gpl2;\n  e = lib.licenses.gpl2Plus;\n}";
     assert_eq!(all(text).text, want);
+}
+
+/// Ports `text` and returns it with the skip messages, checking the skip
+/// named `rule` was reported.
+fn skipped(text: &str, rule: &str) -> (String, Vec<String>) {
+    let ported = all(text);
+    assert!(ported.skipped.iter().any(|s| s.contains(rule)), "no {rule} skip for:\n{text}\n{:?}", ported.skipped);
+    (ported.text, ported.skipped)
+}
+
+#[test]
+fn stdenv_lib_is_left_where_lib_means_something_else() {
+    // The default of a formal: `lib ? lib` would be infinite recursion.
+    let (text, skips) = skipped("{ lib ? stdenv.lib, stdenv }:\nlib.x", "stdenv-lib");
+    assert_eq!(text, "{ lib ? stdenv.lib, stdenv }:\nlib.x");
+    assert!(skips[0].starts_with("line 1: stdenv-lib: "), "{skips:?}");
+    // A let, a rec set, a lambda parameter named lib.
+    for shadowed in [
+        "{ stdenv }:\nlet lib = { x = 1; }; in stdenv.lib.x",
+        "{ stdenv }:\nrec { lib = { }; y = stdenv.lib.x; }",
+        "{ stdenv }:\nmap (lib: stdenv.lib.x) [ ]",
+    ] {
+        let (text, _) = skipped(shadowed, "stdenv-lib");
+        assert_eq!(text, shadowed);
+    }
+    // Unshadowed spots in the same file are still rewritten.
+    let (text, _) = skipped("{ stdenv }:\n[ stdenv.lib.a (let lib = 1; in stdenv.lib.b) ]", "stdenv-lib");
+    assert_eq!(text, "{ lib, stdenv }:\n[ lib.a (let lib = 1; in stdenv.lib.b) ]");
+    // Empty formals get `lib`.
+    assert_eq!(all("{ }:\nstdenv.lib.x").text, "{ lib }:\nlib.x");
+    assert_eq!(all("{}: stdenv.lib.x").text, "{ lib }: lib.x");
+}
+
+#[test]
+fn name_to_pname_respects_scopes() {
+    // A `${name}` that means a nearer `name` is not the derivation's.
+    let inner =
+        "mkDerivation rec {\n  name = \"x-1.0\";\n  a = let name = \"other\"; in \"${name}\";\n  b = \"${name}\";\n}";
+    assert_eq!(
+        all(inner).text,
+        "mkDerivation rec {\n  pname = \"x\";\n  version = \"1.0\";\n  a = let name = \"other\"; in \"${name}\";\n  b = \"${pname}-${version}\";\n}"
+    );
+    // `inherit name;` in a nested set needs the binding: left alone.
+    let inherits = "mkDerivation rec {\n  name = \"x-1.0\";\n  passthru = { inherit name; };\n}";
+    let (text, skips) = skipped(inherits, "name-to-pname");
+    assert_eq!(text, inherits);
+    assert!(skips[0].starts_with("line 2: "), "{skips:?}");
+    // ...unless a nearer scope gives it its own `name`.
+    let nearer = "mkDerivation rec {\n  name = \"x-1.0\";\n  p = let name = 1; in { inherit name; };\n}";
+    assert!(all(nearer).text.contains("pname = \"x\""));
+    // Not rec: `${version}` is the outer version, not the set's.
+    let outer = "let version = \"2\"; in mkDerivation { name = \"x-${version}\"; version = \"1\"; }";
+    let (text, _) = skipped(outer, "name-to-pname");
+    assert_eq!(text, outer);
+    let outer = "let pname = \"y\"; version = \"2\"; in mkDerivation { pname = \"x\"; version = \"1\"; name = \"${pname}-${version}\"; }";
+    let (text, _) = skipped(outer, "name-to-pname");
+    assert_eq!(text, outer);
+}
+
+#[test]
+fn license_aliases_shadowed_by_a_let_stay() {
+    let text = "{ lib }:\nwith lib.licenses; [ gpl3 (let gpl3 = 1; in gpl3) ]";
+    let (text, skips) = skipped(text, "licenses");
+    assert_eq!(text, "{ lib }:\nwith lib.licenses; [ gpl3Only (let gpl3 = 1; in gpl3) ]");
+    assert_eq!(skips.len(), 1, "{skips:?}");
+}
+
+#[test]
+fn pkgs_stdenv_shorthands_are_rewritten() {
+    assert_eq!(
+        all("{ pkgs }: [ pkgs.stdenv.isDarwin pkgs.stdenvNoCC.isLinux pkgs.isDarwin ]").text,
+        "{ pkgs }: [ pkgs.stdenv.hostPlatform.isDarwin pkgs.stdenvNoCC.hostPlatform.isLinux pkgs.isDarwin ]"
+    );
+}
+
+#[test]
+fn pkg_config_in_a_concatenation_is_reported() {
+    let text = "{ pkg-config }: mkDerivation { buildInputs = [ pkg-config ] ++ [ zlib ]; }";
+    let (out, skips) = skipped(text, "pkg-config-native");
+    assert_eq!(out, text);
+    assert!(skips[0].contains("not a plain list"), "{skips:?}");
+}
+
+#[test]
+fn crlf_files_keep_crlf() {
+    let text = "{ stdenv }:\r\nstdenv.mkDerivation rec {\r\n  name = \"x-1.0\";\r\n  src = ./.;\r\n}\r\n";
+    let out = all(text).text;
+    assert_eq!(
+        out,
+        "{ stdenv }:\r\nstdenv.mkDerivation rec {\r\n  pname = \"x\";\r\n  version = \"1.0\";\r\n  src = ./.;\r\n}\r\n"
+    );
+}
+
+#[test]
+fn cli_skips_fail_check_and_deep_files_do_not_stop_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // A file with only a spot that had to be skipped: --check says so, exit 1.
+    let shadow = write("shadow.nix", b"{ lib ? stdenv.lib, stdenv }:\nlib.x\n");
+    let out = common::compat(&["port", "--check", &shadow]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shadow.nix: skipped: line 1: stdenv-lib"), "{stderr}");
+
+    // 100,000 nested brackets: a short error naming the file; the next file is still ported.
+    let deep = write("deep.nix", format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).as_bytes());
+    let parens = write("parens.nix", format!("{}1{}", "(".repeat(1000), ")".repeat(1000)).as_bytes());
+    // A long `++` chain, which rnix parses by recursing once per operator.
+    let chain = write("chain.nix", format!("{}1\n", "1 ++ ".repeat(30_000)).as_bytes());
+    let good = write("good.nix", b"{ stdenv }: stdenv.lib.x\n");
+    let out = common::compat(&["port", "--in-place", &deep, &parens, &chain, &good]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.iter().any(|l| l.contains("deep.nix") && l.contains("nest")), "{stderr}");
+    assert!(lines.iter().any(|l| l.contains("parens.nix")), "{stderr}");
+    assert!(lines.iter().all(|l| l.len() < 300), "long error line: {stderr}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("good.nix")).unwrap(), "{ lib, stdenv }: lib.x\n");
+
+    // Bytes that are not UTF-8 in a string (valid Nix) come through unchanged.
+    let latin1 = write("latin1.nix", b"{ stdenv }: { d = \"caf\xe9\"; l = stdenv.lib.x; }\n");
+    let out = common::compat(&["port", &latin1]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"{ lib, stdenv }: { d = \"caf\xe9\"; l = lib.x; }\n");
+    let out = common::compat(&["port", "--in-place", &latin1]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read(&latin1).unwrap(), b"{ lib, stdenv }: { d = \"caf\xe9\"; l = lib.x; }\n");
+}
+
+/// `compat eval` prints nothing on stdout when nothing could be evaluated
+/// (here: a file that does not exist), as the other commands do on errors.
+#[test]
+fn eval_prints_no_json_when_nothing_evaluates() {
+    if which::which("nix-instantiate").is_err() {
+        assert!(std::env::var_os("CI").is_none(), "nix-instantiate missing under CI");
+        eprintln!("SKIP: nix-instantiate not found");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.nix");
+    let out = common::compat(&["eval", "-f", missing.to_str().unwrap(), "hello", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert!(!out.stderr.is_empty());
+}
+
+#[test]
+fn pkgconfig_bound_by_a_let_stays() {
+    let text = "{ pkgconfig }: [ pkgconfig (let pkgconfig = 1; in pkgconfig) ]";
+    let (out, _) = skipped(text, "pkgconfig");
+    assert_eq!(out, "{ pkg-config }: [ pkg-config (let pkgconfig = 1; in pkgconfig) ]");
 }

@@ -42,7 +42,9 @@ pub fn run(args: Args) -> Result<u8> {
             }
         }
     }
-    if args.json {
+    if failed && infos.is_empty() {
+        // Nothing evaluated: print nothing, as the other commands do on errors.
+    } else if args.json {
         println!("{}", serde_json::to_string_pretty(&infos)?);
     } else {
         for info in &infos {

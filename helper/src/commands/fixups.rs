@@ -1,6 +1,11 @@
 //! `compat fixups`: Emit the Nix overlay of per-package fixups for a target.
 
-use std::{fs, path::PathBuf};
+use std::{
+    fs,
+    io::Write,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+};
 
 use anyhow::{bail, Context, Result};
 
@@ -59,23 +64,22 @@ pub fn run(args: Args) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn write_all(dir: &std::path::Path, rules: &RuleSet, check: bool) -> Result<u8> {
+fn write_all(dir: &Path, rules: &RuleSet, check: bool) -> Result<u8> {
     let profiles = Profile::builtin()?;
     if profiles.is_empty() {
         bail!("no built-in profiles to generate overlays for");
     }
+    let files = overlay::render_all(&profiles, rules);
     let mut stale = Vec::new();
-    for (name, text) in overlay::render_all(&profiles, rules) {
-        let path = dir.join(&name);
-        if check {
-            let current = fs::read_to_string(&path).unwrap_or_default();
-            if current != text {
+    if check {
+        for (name, text) in &files {
+            let path = dir.join(name);
+            if fs::read_to_string(&path).unwrap_or_default() != *text {
                 stale.push(path.display().to_string());
             }
-        } else {
-            fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
-            fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
         }
+    } else {
+        write_all_or_nothing(dir, &files)?;
     }
     if stale.is_empty() {
         Ok(exit::OK)
@@ -85,4 +89,37 @@ fn write_all(dir: &std::path::Path, rules: &RuleSet, check: bool) -> Result<u8> 
         }
         Ok(exit::FOUND)
     }
+}
+
+/// Writes every file into `dir`, or none: each target is checked first (a
+/// directory or a read-only file there is an error naming it), every text
+/// is staged in a temporary file beside its target, and only then are the
+/// staged files renamed into place.
+fn write_all_or_nothing(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    for (name, _) in files {
+        let path = dir.join(name);
+        if let Ok(meta) = fs::symlink_metadata(&path) {
+            if !meta.is_file() {
+                bail!("{}: not a regular file, cannot replace it; wrote nothing", path.display());
+            }
+            if meta.permissions().readonly() {
+                bail!("{}: read-only, cannot replace it; wrote nothing", path.display());
+            }
+        }
+    }
+    let mut staged = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        let mut temp = tempfile::NamedTempFile::new_in(dir)
+            .and_then(|mut t| t.write_all(text.as_bytes()).map(|()| t))
+            .and_then(|t| t.as_file().set_permissions(fs::Permissions::from_mode(0o644)).map(|()| t))
+            .with_context(|| format!("{}: cannot write a temporary file; wrote nothing", dir.display()))?;
+        temp.flush().with_context(|| format!("{}: cannot write; wrote nothing", dir.display()))?;
+        staged.push((temp, path));
+    }
+    for (temp, path) in staged {
+        temp.persist(&path).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    Ok(())
 }

@@ -29,8 +29,15 @@ fn entry_name(entry: &SyntaxNode) -> Option<String> {
 /// `{\n  stdenv,\n}` -> `{\n  lib,\n  stdenv,\n}`.
 pub fn add_first(pattern: &SyntaxNode, name: &str) -> Option<Edit> {
     let list = entries(pattern);
-    let first_elem =
-        pattern.children_with_tokens().find(|e| e.kind() == NODE_PAT_ENTRY || e.kind() == TOKEN_ELLIPSIS)?;
+    let Some(first_elem) =
+        pattern.children_with_tokens().find(|e| e.kind() == NODE_PAT_ENTRY || e.kind() == TOKEN_ELLIPSIS)
+    else {
+        // `{ }`: no formals yet; `lib` becomes the only one.
+        let open = pattern.children_with_tokens().find(|e| e.kind() == TOKEN_L_BRACE)?;
+        let close = pattern.children_with_tokens().find(|e| e.kind() == TOKEN_R_BRACE)?;
+        let inside = rnix::TextRange::new(open.text_range().end(), close.text_range().start());
+        return Some(Edit::replace(inside, format!(" {name} ")));
+    };
     let at = first_elem.text_range().start();
     // The separator the file uses between its first two formals, when plain.
     let between = match list.as_slice() {

@@ -79,3 +79,72 @@ pub fn whitespace_before(node: &SyntaxNode) -> Option<SyntaxToken> {
 pub fn is_rec(set: &SyntaxNode) -> bool {
     set.children_with_tokens().any(|e| e.kind() == TOKEN_REC)
 }
+
+/// The names a scope-making node binds for the expressions inside it: a
+/// `let`'s bindings, a `rec { }` set's, a function's parameters (with
+/// `@name`). Empty for any other node, a plain `{ }` set among them.
+pub fn names_bound_by(node: &SyntaxNode) -> Vec<String> {
+    match node.kind() {
+        NODE_LET_IN | NODE_LEGACY_LET => entry_names(node),
+        NODE_ATTR_SET if is_rec(node) => entry_names(node),
+        NODE_LAMBDA => {
+            let mut names = Vec::new();
+            for param in node.children().take(1) {
+                match param.kind() {
+                    NODE_IDENT_PARAM => names.extend(param.children().filter_map(|i| ident_text(&i))),
+                    NODE_PATTERN => {
+                        for part in param.children() {
+                            let ident = match part.kind() {
+                                NODE_PAT_ENTRY | NODE_PAT_BIND => part.children().find(|n| n.kind() == NODE_IDENT),
+                                _ => None,
+                            };
+                            names.extend(ident.and_then(|i| ident_text(&i)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            names
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The first identifier of each binding's key, and each inherited name.
+fn entry_names(node: &SyntaxNode) -> Vec<String> {
+    let mut names = Vec::new();
+    for child in node.children() {
+        match child.kind() {
+            NODE_ATTRPATH_VALUE => {
+                let first = child.children().find(|n| n.kind() == NODE_ATTRPATH).and_then(|p| p.children().next());
+                names.extend(first.and_then(|f| ident_text(&f)));
+            }
+            NODE_INHERIT => names.extend(child.children().filter_map(|i| ident_text(&i))),
+            _ => {}
+        }
+    }
+    names
+}
+
+/// The nearest scope around `node` that binds `name`, looking no further
+/// out than `outer` (exclusive) when given.
+pub fn binding_scope(node: &SyntaxNode, name: &str, outer: Option<&SyntaxNode>) -> Option<SyntaxNode> {
+    node.ancestors().skip(1).take_while(|a| Some(a) != outer).find(|a| names_bound_by(a).iter().any(|n| n == name))
+}
+
+/// True when the set says `inherit name;` (from the enclosing scope, not `inherit (x) name;`).
+pub fn inherits_plainly(set: &SyntaxNode, name: &str) -> bool {
+    set.children()
+        .filter(|c| c.kind() == NODE_INHERIT && !c.children().any(|n| n.kind() == NODE_INHERIT_FROM))
+        .any(|inherit| inherit.children().any(|i| ident_text(&i).as_deref() == Some(name)))
+}
+
+/// What kind of scope `node` is, for messages.
+pub fn scope_kind(node: &SyntaxNode) -> &'static str {
+    match node.kind() {
+        NODE_LET_IN | NODE_LEGACY_LET => "a let",
+        NODE_ATTR_SET => "a rec set",
+        NODE_LAMBDA => "a function parameter",
+        _ => "a binding",
+    }
+}

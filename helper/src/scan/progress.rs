@@ -28,7 +28,7 @@ impl Progress {
             return;
         }
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if done.is_multiple_of(256) && self.start.elapsed().as_secs() >= 1 {
+        if done % 256 == 0 && self.start.elapsed().as_secs() >= 1 {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\rcompat scan: {done}/{} files", self.total);
             let _ = err.flush();

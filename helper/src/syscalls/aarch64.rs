@@ -27,7 +27,7 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> 
     let svc = memchr::memmem::Finder::new(&svc_bytes);
     let mut out = Vec::new();
     for (r, region) in image.regions.iter().enumerate() {
-        let aligned = |i: usize| (region.addr + i as u64).is_multiple_of(4);
+        let aligned = |i: usize| (region.addr + i as u64) % 4 == 0;
         if calls.direct.is_empty() {
             for i in svc.find_iter(region.bytes).filter(|i| aligned(*i)) {
                 out.push((r, region.addr + i as u64, Via::Instruction));

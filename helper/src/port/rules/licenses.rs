@@ -38,10 +38,18 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
     }
     // with licenses; [ gpl2 ]  /  with lib.licenses; gpl2
     for ident in root.descendants().filter(|n| n.kind() == NODE_IDENT && tree::is_variable_reference(n)) {
-        let Some(new) = tree::ident_text(&ident).as_deref().and_then(renamed) else { continue };
-        if in_scope_of_licenses(&ident) {
-            out.edits.push(Edit::replace(ident.text_range(), new));
+        let Some(old) = tree::ident_text(&ident) else { continue };
+        let Some(new) = renamed(&old) else { continue };
+        if !in_scope_of_licenses(&ident) {
+            continue;
         }
+        // A name bound by a let, rec set or function wins over any `with`.
+        if let Some(scope) = tree::binding_scope(&ident, &old, None) {
+            let kind = tree::scope_kind(&scope);
+            out.skip(&ident, format!("left `{old}` alone: here it means {kind}'s `{old}`, not the license"));
+            continue;
+        }
+        out.edits.push(Edit::replace(ident.text_range(), new));
     }
     out
 }

@@ -17,6 +17,15 @@ use super::edit::Edit;
 pub struct Outcome {
     pub edits: Vec<Edit>,
     pub notes: Vec<String>,
+    /// Spots the rule left alone because rewriting them would change what
+    /// the file means (a shadowed name, say): where, and why.
+    pub skipped: Vec<(rnix::TextSize, String)>,
+}
+
+impl Outcome {
+    pub fn skip(&mut self, node: &SyntaxNode, reason: impl Into<String>) {
+        self.skipped.push((node.text_range().start(), reason.into()));
+    }
 }
 
 /// One rewrite.

@@ -20,14 +20,18 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
             // name = "x-1.2": split it into pname and version.
             if let (Some(Shape::Literal(pname, version)), false) = (literal_shape(&value), has("pname")) {
                 let Some(refs) = name_references(&set, &name_binding) else {
-                    out.notes.push(format!(
-                        "left `name = \"{pname}-{version}\"` alone: `name` is used in this set other than as ${{name}}"
-                    ));
+                    out.skip(
+                        &name_binding,
+                        format!("left `name = \"{pname}-{version}\"` alone: `name` is used in this set other than as ${{name}}"),
+                    );
                     continue;
                 };
                 let indent = match tree::whitespace_before(&name_binding) {
                     Some(ws) if ws.text().contains('\n') => {
-                        format!("\n{}", ws.text().rsplit('\n').next().unwrap_or_default())
+                        // The file's own line ending (CRLF stays CRLF) and indentation.
+                        let text = ws.text();
+                        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+                        format!("{eol}{}", text.rsplit('\n').next().unwrap_or_default())
                     }
                     _ => " ".to_string(),
                 };
@@ -43,10 +47,18 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
         }
         match string_shape(&value) {
             Some(Shape::PrefixVersion(prefix)) if !has("pname") => {
+                if !tree::is_rec(&set) && !tree::inherits_plainly(&set, "version") {
+                    out.skip(
+                        &name_binding,
+                        format!("left `name = \"{prefix}-${{version}}\"` alone: this set is not rec, so its `${{version}}` is the one from outside, not the set's own `version`"),
+                    );
+                    continue;
+                }
                 let Some(refs) = name_references(&set, &name_binding) else {
-                    out.notes.push(format!(
-                        "left `name = \"{prefix}-${{version}}\"` alone: `name` is used in this set other than as ${{name}}"
-                    ));
+                    out.skip(
+                        &name_binding,
+                        format!("left `name = \"{prefix}-${{version}}\"` alone: `name` is used in this set other than as ${{name}}"),
+                    );
                     continue;
                 };
                 if let Some(key) = name_binding.children().find(|n| n.kind() == NODE_ATTRPATH) {
@@ -57,6 +69,17 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
                     out.edits.push(Edit::replace(interpol, "${pname}-${version}"));
                 }
             }
+            Some(Shape::PnameVersion)
+                if has("pname")
+                    && !tree::is_rec(&set)
+                    && !(tree::inherits_plainly(&set, "pname") && tree::inherits_plainly(&set, "version")) =>
+            {
+                out.skip(
+                    &name_binding,
+                    "left `name = \"${pname}-${version}\"` alone: this set is not rec, so its ${pname} and ${version} \
+                     are the ones from outside, not the set's own",
+                );
+            }
             Some(Shape::PnameVersion) if has("pname") => match name_references(&set, &name_binding) {
                 Some(refs) => {
                     out.edits.push(Edit::delete(line_range(&name_binding)));
@@ -64,9 +87,9 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
                         out.edits.push(Edit::replace(interpol, "${pname}-${version}"));
                     }
                 }
-                None => out.notes.push(
-                    "left `name = \"${pname}-${version}\"` alone: `name` is used in this set other than as ${name}"
-                        .to_string(),
+                None => out.skip(
+                    &name_binding,
+                    "left `name = \"${pname}-${version}\"` alone: `name` is used in this set other than as ${name}",
                 ),
             },
             _ => {}
@@ -181,11 +204,28 @@ fn name_references(set: &SyntaxNode, binding: &SyntaxNode) -> Option<Vec<TextRan
     }
     let mut ranges = Vec::new();
     for ident in set.descendants().filter(|n| n.kind() == NODE_IDENT) {
-        if tree::ident_text(&ident).as_deref() != Some("name") || !tree::is_variable_reference(&ident) {
+        if tree::ident_text(&ident).as_deref() != Some("name") {
             continue;
         }
-        if binding.text_range().contains_range(ident.text_range()) {
+        let parent = ident.parent()?;
+        if parent.kind() == NODE_INHERIT && parent.parent().as_ref() != Some(set) {
+            // `inherit name;` in a nested set or let takes the name from the
+            // scope around it: this set's binding, unless one nearer binds it.
+            let from = parent.children().any(|n| n.kind() == NODE_INHERIT_FROM);
+            let around = parent.parent().and_then(|p| p.parent());
+            let nearer = around.and_then(|a| {
+                a.ancestors().take_while(|x| x != set).find(|x| tree::names_bound_by(x).iter().any(|n| n == "name"))
+            });
+            if !from && nearer.is_none() {
+                return None;
+            }
             continue;
+        }
+        if !tree::is_variable_reference(&ident) || binding.text_range().contains_range(ident.text_range()) {
+            continue;
+        }
+        if tree::binding_scope(&ident, "name", Some(set)).is_some() {
+            continue; // a nearer `name` (a let, a function parameter): not this binding
         }
         let parent = ident.parent()?;
         if parent.kind() == NODE_INTERPOL && parent.children().count() == 1 {

@@ -15,6 +15,7 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
         return out;
     }
     let pattern = formals::top_pattern(root);
+    let top = root.children().find(|n| n.kind() == NODE_LAMBDA);
     let has_new_formal = pattern.as_ref().is_some_and(|p| formals::names(p).iter().any(|n| n == "pkg-config"));
     for ident in root.descendants().filter(|n| n.kind() == NODE_IDENT) {
         if tree::ident_text(&ident).as_deref() != Some("pkgconfig") {
@@ -27,6 +28,12 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
             }
             out.edits.push(Edit::replace(ident.text_range(), "pkg-config"));
         } else if tree::is_variable_reference(&ident) {
+            let scope = tree::binding_scope(&ident, "pkgconfig", None);
+            if let Some(scope) = scope.filter(|s| Some(s) != top.as_ref()) {
+                let kind = tree::scope_kind(&scope);
+                out.skip(&ident, format!("left `pkgconfig` alone: here it means {kind}'s `pkgconfig`"));
+                continue;
+            }
             out.edits.push(Edit::replace(ident.text_range(), "pkg-config"));
         }
     }

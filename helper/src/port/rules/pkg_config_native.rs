@@ -13,7 +13,15 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
         let bindings = tree::bindings(&set);
         let find = |name: &str| bindings.iter().find(|(n, b)| n == name && b.is_some()).and_then(|(_, b)| b.clone());
         let Some(build_inputs) = find("buildInputs") else { continue };
-        let Some(list) = tree::binding_value(&build_inputs).filter(|v| v.kind() == NODE_LIST) else { continue };
+        let Some(value) = tree::binding_value(&build_inputs) else { continue };
+        if value.kind() != NODE_LIST {
+            let mentions = value.descendants().any(|e| tree::ident_text(&e).as_deref() == Some(TOOL));
+            if mentions {
+                out.skip(&build_inputs, "pkg-config is in buildInputs, but buildInputs is not a plain list; moved nothing: move it to nativeBuildInputs by hand");
+            }
+            continue;
+        }
+        let list = value;
         let Some(element) = list.children().find(|e| tree::ident_text(e).as_deref() == Some(TOOL)) else {
             continue;
         };
@@ -28,8 +36,9 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
                 }
             }
             Some(_) => {
-                out.notes.push(
-                    "pkg-config is in buildInputs but nativeBuildInputs is not a plain list; moved nothing".into(),
+                out.skip(
+                    &build_inputs,
+                    "pkg-config is in buildInputs but nativeBuildInputs is not a plain list; moved nothing",
                 );
                 continue;
             }

@@ -36,10 +36,15 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
     for select in root.descendants().filter(|n| n.kind() == NODE_SELECT) {
         let Some((base, path)) = tree::select_parts(&select) else { continue };
-        let is_stdenv = tree::ident_text(&base).is_some_and(|b| b == "stdenv" || b == "stdenvNoCC");
-        let Some(first) = path.first() else { continue };
-        if is_stdenv && tree::ident_text(first).is_some_and(|a| SHORTHANDS.contains(&a.as_str())) {
-            out.edits.push(Edit::insert(first.text_range().start(), "hostPlatform."));
+        // stdenv.isLinux, and the same one level down: pkgs.stdenv.isLinux.
+        let mut previous = tree::ident_text(&base);
+        for part in &path {
+            let name = tree::ident_text(part);
+            let after_stdenv = previous.as_deref().is_some_and(|b| b == "stdenv" || b == "stdenvNoCC");
+            if after_stdenv && name.as_deref().is_some_and(|a| SHORTHANDS.contains(&a)) {
+                out.edits.push(Edit::insert(part.text_range().start(), "hostPlatform."));
+            }
+            previous = name;
         }
     }
     out
