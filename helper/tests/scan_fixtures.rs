@@ -254,6 +254,9 @@ fn json_schema_doc_covers_every_field_the_report_uses() {
     compile(CONDVAR, &d.join("condvar"), true, &[]);
     compile("int main(void){return 0;}\n", &d.join("static"), false, &["-static"]);
     std::fs::write(d.join("broken"), b"\x7fELF broken").unwrap();
+    // A name that is not UTF-8 (path_escaped).
+    use std::os::unix::ffi::OsStrExt;
+    std::fs::copy(d.join("static"), d.join(std::ffi::OsStr::from_bytes(b"static-\xff"))).unwrap();
     let (report, _) = scan(&["--profile", "debian-11", d.to_str().unwrap()]);
 
     fn keys(value: &Value, out: &mut BTreeSet<String>) {
@@ -277,7 +280,15 @@ fn json_schema_doc_covers_every_field_the_report_uses() {
             names.insert(f["severity"].as_str().unwrap().to_string());
         }
     }
-    for name in ["glibc-version", "libstdcxx-version", "static-executable", "unreadable", "symbols", "target_has"] {
+    for name in [
+        "glibc-version",
+        "libstdcxx-version",
+        "static-executable",
+        "unreadable",
+        "symbols",
+        "target_has",
+        "path_escaped",
+    ] {
         assert!(names.contains(name), "fixture report lacks {name}: {report:#}");
     }
     for name in names {
