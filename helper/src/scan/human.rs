@@ -101,7 +101,7 @@ fn write_summary(out: &mut impl Write, report: &Report, style: Style) -> io::Res
     writeln!(
         out,
         "{} (glibc {}, Linux {}{mode}): {}; {skipped}: {verdict}",
-        t.name,
+        t.label(),
         t.glibc,
         t.kernel,
         parts.join(", ")

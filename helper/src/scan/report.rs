@@ -115,8 +115,11 @@ pub struct Target {
     pub name: String,
     pub glibc: Version,
     pub kernel: Version,
-    /// `null` for an ad-hoc target: libstdc++ levels were not checked.
+    /// `null` for an ad-hoc target: libstdc++ is not one of its system libraries.
     pub libstdcxx: Option<crate::profile::Libstdcxx>,
+    /// The profile's facts the command line replaced (`--glibc`, `--kernel`):
+    /// field -> the value used (also in `glibc` / `kernel`). Empty when none.
+    pub overrides: std::collections::BTreeMap<String, Version>,
 }
 
 impl Target {
@@ -126,7 +129,14 @@ impl Target {
             glibc: profile.glibc.clone(),
             kernel: profile.kernel.clone(),
             libstdcxx: profile.libstdcxx.clone(),
+            overrides: profile.overrides.iter().cloned().collect(),
         }
+    }
+
+    /// The target's name for messages, naming what was overridden.
+    pub fn label(&self) -> String {
+        let overrides: Vec<(String, Version)> = self.overrides.iter().map(|(f, v)| (f.clone(), v.clone())).collect();
+        crate::profile::label(&self.name, &overrides)
     }
 }
 
