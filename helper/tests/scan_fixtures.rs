@@ -323,3 +323,40 @@ fn colour_on_a_terminal_only_and_never_with_no_color() {
     let plain = run(true);
     assert!(plain.contains("error: needs GLIBC_2.36") && !plain.contains('\x1b'), "{plain:?}");
 }
+
+/// Findings list the versions a file needs in version order (GLIBC_2.2.5
+/// before GLIBC_2.14), in JSON and for a person alike.
+#[test]
+fn version_findings_come_in_version_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("memcpy");
+    let src = "#include <string.h>\n#include <stdio.h>\n\
+               int main(int c, char **v){char b[64]; memcpy(b, v[0], (size_t)c); printf(\"%c\\n\", b[0]); return 0;}\n";
+    compile(src, &prog, false, &["-O0", "-fno-builtin"]);
+    let (report, code) = scan(&["--glibc", "2.1", "--kernel", "5.10", prog.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let needs: Vec<String> = report_file(&report, &prog)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "glibc-version")
+        .map(|f| f["needs"].as_str().unwrap().to_string())
+        .collect();
+    for expected in ["GLIBC_2.2.5", "GLIBC_2.14", "GLIBC_2.34"] {
+        assert!(needs.contains(&expected.to_string()), "{needs:?}");
+    }
+    let mut sorted: Vec<(Vec<u32>, String)> = needs
+        .iter()
+        .map(|n| (n["GLIBC_".len()..].split('.').map(|p| p.parse().unwrap()).collect(), n.clone()))
+        .collect();
+    sorted.sort();
+    assert_eq!(needs, sorted.into_iter().map(|(_, n)| n).collect::<Vec<_>>());
+
+    let out = common::compat(&["scan", "--no-syscalls", "--glibc", "2.1", "--kernel", "5.10", prog.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} not in {text}"));
+    assert!(
+        at("needs GLIBC_2.2.5") < at("needs GLIBC_2.14") && at("needs GLIBC_2.14") < at("needs GLIBC_2.34"),
+        "{text}"
+    );
+}

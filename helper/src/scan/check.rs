@@ -259,6 +259,9 @@ fn judge_shipped(
     profile: &Profile,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut defined = lib.version_defs.clone();
+    crate::version::sort_naturally(&mut defined);
+    let defined = defined.join(", ");
     for version in versions {
         if lib.defines_version(&version.name) {
             continue;
@@ -279,13 +282,12 @@ fn judge_shipped(
                 severity,
                 FindingKind::MissingVersion,
                 format!(
-                    "needs {} from {soname}, but the shipped {} defines only {}",
+                    "needs {} from {soname}, but the shipped {} defines only {defined}",
                     version.name,
                     path.display(),
-                    lib.version_defs.join(", ")
                 ),
             )
-            .target_has(lib.version_defs.join(", "))
+            .target_has(defined.clone())
         };
         let symbols = if version.symbols.is_empty() && !may_fail(&version.name, profile) {
             symbols_of(file, soname, &version.name)

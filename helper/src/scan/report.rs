@@ -54,7 +54,12 @@ pub struct FileReport {
 impl FileReport {
     /// A report whose status follows from its findings (sorted worst first).
     pub fn new(path: String, kind: Option<ElfKind>, arch: Option<String>, mut findings: Vec<Finding>) -> FileReport {
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)).then(a.needs.cmp(&b.needs)));
+        // Versions in order: GLIBC_2.2.5 before GLIBC_2.14.
+        let needs = |a: &Finding, b: &Finding| match (&a.needs, &b.needs) {
+            (Some(x), Some(y)) => crate::version::natural_cmp(x, y),
+            (x, y) => x.cmp(y),
+        };
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)).then_with(|| needs(a, b)));
         let status = if findings.iter().any(|f| f.kind == FindingKind::Unreadable) {
             Status::Unreadable
         } else if findings.iter().any(|f| f.severity == Severity::Error) {
@@ -250,6 +255,21 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn findings_list_versions_in_version_order() {
+        let finding = |needs: &str| {
+            Finding::new(Severity::Error, FindingKind::GlibcVersion, format!("needs {needs}")).needs(needs.to_string())
+        };
+        let report = FileReport::new(
+            "prog".into(),
+            None,
+            None,
+            vec![finding("GLIBC_2.14"), finding("GLIBC_2.3"), finding("GLIBC_2.2.5"), finding("GLIBC_2.34")],
+        );
+        let order: Vec<&str> = report.findings.iter().filter_map(|f| f.needs.as_deref()).collect();
+        assert_eq!(order, ["GLIBC_2.2.5", "GLIBC_2.3", "GLIBC_2.14", "GLIBC_2.34"]);
     }
 
     #[test]
