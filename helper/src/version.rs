@@ -113,6 +113,55 @@ impl VersionNode {
     }
 }
 
+/// Orders names that carry version numbers as a person would: runs of
+/// digits compare as numbers, the rest as text, so GLIBC_2.2.5 < GLIBC_2.3 <
+/// GLIBC_2.14 and GLIBCXX_3.4.9 < GLIBCXX_3.4.30. Use it wherever a list of
+/// versions is printed. Names equal that way fall back to plain text order
+/// ("2.01" after "2.1"), so the order is total.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let (m, rest_x) = split_digits(x);
+                let (n, rest_y) = split_digits(y);
+                // Compare as numbers of any length: without leading zeros, the
+                // longer run is the larger number.
+                let (m, n) = (trim_zeros(m), trim_zeros(n));
+                let order = m.len().cmp(&n.len()).then_with(|| m.cmp(n));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (x, y) = (rest_x, rest_y);
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                (x, y) = (&x[1..], &y[1..]);
+            }
+        }
+    }
+}
+
+fn split_digits(text: &[u8]) -> (&[u8], &[u8]) {
+    let end = text.iter().position(|c| !c.is_ascii_digit()).unwrap_or(text.len());
+    text.split_at(end)
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let start = digits.iter().position(|&c| c != b'0').unwrap_or(digits.len());
+    &digits[start..]
+}
+
+/// Sorts `names` with [`natural_cmp`].
+pub fn sort_naturally(names: &mut [String]) {
+    names.sort_by(|a, b| natural_cmp(a, b));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +178,39 @@ mod tests {
         assert!(v("2.40") > v("2.4"));
         assert_eq!(v("5.10"), v("5.10.0"));
         assert!(v("5.10.1") > v("5.10"));
+    }
+
+    #[test]
+    fn version_lists_sort_as_versions_not_as_text() {
+        let mut names: Vec<String> = [
+            "GLIBC_2.14",
+            "GLIBC_2.2.5",
+            "GLIBC_2.3",
+            "GLIBCXX_3.4.30",
+            "GLIBCXX_3.4.9",
+            "GLIBC_PRIVATE",
+            "GLIBC_2.3.4",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        sort_naturally(&mut names);
+        assert_eq!(
+            names,
+            [
+                "GLIBCXX_3.4.9",
+                "GLIBCXX_3.4.30",
+                "GLIBC_2.2.5",
+                "GLIBC_2.3",
+                "GLIBC_2.3.4",
+                "GLIBC_2.14",
+                "GLIBC_PRIVATE"
+            ]
+        );
+        assert_eq!(natural_cmp("kernel 3.10", "kernel 3.2.0"), Ordering::Greater);
+        assert_eq!(natural_cmp("a99999999999999999999999", "a100000000000000000000000"), Ordering::Less);
+        assert_eq!(natural_cmp("2.01", "2.1"), "2.01".cmp("2.1"));
+        assert_eq!(natural_cmp("x", "x"), Ordering::Equal);
     }
 
     #[test]

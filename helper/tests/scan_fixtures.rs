@@ -137,7 +137,8 @@ fn libstdcxx_levels_come_from_the_profile() {
     let warnings = findings(&report, &prog, "warning");
     assert!(warnings.iter().any(|w| w.0 == "missing-library" && w.1 == "libstdc++.so.6"), "{warnings:?}");
 
-    // A profile that lists libstdc++ but gives no levels: a note says what was not checked.
+    // A profile that lists libstdc++ but gives no levels is refused: its
+    // libstdc++ needs could not be checked (scan_profiles.rs has the defaults).
     let profile = dir.path().join("no-levels.json");
     std::fs::write(
         &profile,
@@ -145,13 +146,11 @@ fn libstdcxx_levels_come_from_the_profile() {
             "systemLibs": ["libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1"]}"#,
     )
     .unwrap();
-    let (report, code) = scan(&["--profile", profile.to_str().unwrap(), p]);
-    assert_eq!(code, 0, "{report:#}");
-    let notes = findings(&report, &prog, "note");
-    assert!(
-        notes.iter().any(|n| n.0 == "libstdcxx-version" && n.2.contains(&"GLIBCXX_3.4.30".to_string())),
-        "{notes:?}"
-    );
+    let out = common::compat(&["scan", "--json", "--profile", profile.to_str().unwrap(), p]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-levels.json") && stderr.contains("no libstdcxx levels"), "{stderr}");
 }
 
 #[test]
@@ -254,6 +253,9 @@ fn json_schema_doc_covers_every_field_the_report_uses() {
     compile(CONDVAR, &d.join("condvar"), true, &[]);
     compile("int main(void){return 0;}\n", &d.join("static"), false, &["-static"]);
     std::fs::write(d.join("broken"), b"\x7fELF broken").unwrap();
+    // A name that is not UTF-8 (path_escaped).
+    use std::os::unix::ffi::OsStrExt;
+    std::fs::copy(d.join("static"), d.join(std::ffi::OsStr::from_bytes(b"static-\xff"))).unwrap();
     let (report, _) = scan(&["--profile", "debian-11", d.to_str().unwrap()]);
 
     fn keys(value: &Value, out: &mut BTreeSet<String>) {
@@ -277,7 +279,15 @@ fn json_schema_doc_covers_every_field_the_report_uses() {
             names.insert(f["severity"].as_str().unwrap().to_string());
         }
     }
-    for name in ["glibc-version", "libstdcxx-version", "static-executable", "unreadable", "symbols", "target_has"] {
+    for name in [
+        "glibc-version",
+        "libstdcxx-version",
+        "static-executable",
+        "unreadable",
+        "symbols",
+        "target_has",
+        "path_escaped",
+    ] {
         assert!(names.contains(name), "fixture report lacks {name}: {report:#}");
     }
     for name in names {
@@ -312,4 +322,41 @@ fn colour_on_a_terminal_only_and_never_with_no_color() {
     assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured:?}");
     let plain = run(true);
     assert!(plain.contains("error: needs GLIBC_2.36") && !plain.contains('\x1b'), "{plain:?}");
+}
+
+/// Findings list the versions a file needs in version order (GLIBC_2.2.5
+/// before GLIBC_2.14), in JSON and for a person alike.
+#[test]
+fn version_findings_come_in_version_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("memcpy");
+    let src = "#include <string.h>\n#include <stdio.h>\n\
+               int main(int c, char **v){char b[64]; memcpy(b, v[0], (size_t)c); printf(\"%c\\n\", b[0]); return 0;}\n";
+    compile(src, &prog, false, &["-O0", "-fno-builtin"]);
+    let (report, code) = scan(&["--glibc", "2.1", "--kernel", "5.10", prog.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let needs: Vec<String> = report_file(&report, &prog)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "glibc-version")
+        .map(|f| f["needs"].as_str().unwrap().to_string())
+        .collect();
+    for expected in ["GLIBC_2.2.5", "GLIBC_2.14", "GLIBC_2.34"] {
+        assert!(needs.contains(&expected.to_string()), "{needs:?}");
+    }
+    let mut sorted: Vec<(Vec<u32>, String)> = needs
+        .iter()
+        .map(|n| (n["GLIBC_".len()..].split('.').map(|p| p.parse().unwrap()).collect(), n.clone()))
+        .collect();
+    sorted.sort();
+    assert_eq!(needs, sorted.into_iter().map(|(_, n)| n).collect::<Vec<_>>());
+
+    let out = common::compat(&["scan", "--no-syscalls", "--glibc", "2.1", "--kernel", "5.10", prog.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} not in {text}"));
+    assert!(
+        at("needs GLIBC_2.2.5") < at("needs GLIBC_2.14") && at("needs GLIBC_2.14") < at("needs GLIBC_2.34"),
+        "{text}"
+    );
 }

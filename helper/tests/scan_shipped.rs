@@ -93,9 +93,10 @@ fn a_library_shipped_through_origin_is_judged_by_its_own_versions() {
 fn a_version_the_shipped_library_lacks_is_an_error_as_for_the_loader() {
     let dir = tempfile::tempdir().unwrap();
     let (app, prog, lib) = app(dir.path(), FOO, "$ORIGIN/../lib");
-    // Replace the library by an older build that only defines FOO_1.0.
+    // Replace the library by an older build that defines FOO_1.10 and FOO_1.9
+    // (in that order in the file), but not FOO_2.0.
     let old_map = dir.path().join("old.map");
-    fs::write(&old_map, "FOO_1.0 { global: foo_one; foo_two; local: *; };\n").unwrap();
+    fs::write(&old_map, "FOO_1.10 { global: foo_one; local: *; };\nFOO_1.9 { global: foo_two; } FOO_1.10;\n").unwrap();
     compile(
         FOO,
         &lib,
@@ -110,7 +111,9 @@ fn a_version_the_shipped_library_lacks_is_an_error_as_for_the_loader() {
     assert_eq!(kinds(prog_report, "error"), vec!["missing-version FOO_2.0".to_string()]);
     let finding = &prog_report["findings"][0];
     assert_eq!(finding["symbols"], serde_json::json!(["foo_two"]));
-    assert_eq!(finding["target_has"], "FOO_1.0");
+    // Listed as versions, not as text nor in file order.
+    assert_eq!(finding["target_has"], "FOO_1.9, FOO_1.10");
+    assert!(finding["message"].as_str().unwrap().ends_with("defines only FOO_1.9, FOO_1.10"), "{finding:#}");
 
     // This machine's loader refuses it for the same reason.
     let out = Command::new("/lib64/ld-linux-x86-64.so.2").arg("--list").arg(&prog).output().unwrap();

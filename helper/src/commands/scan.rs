@@ -20,7 +20,12 @@ use crate::scan::{self, human, ScanOptions};
 /// and RPATHs. A library shipped with what is scanned (found through
 /// RUNPATH/RPATH, $ORIGIN, or --closure) is judged by its own version
 /// definitions and checked in turn; only what falls to the target's base
-/// libraries is held against the profile. Non-ELF files are skipped.
+/// libraries is held against the profile. Facts are read as the loader
+/// reads them (the dynamic segment), so section headers are not needed.
+///
+/// Non-ELF files are skipped. Inside a directory, devices, FIFOs, sockets,
+/// symlinks to them and dangling symlinks are skipped without being opened
+/// (and counted); named as a PATH, each is an error.
 ///
 /// Examples:
 ///

@@ -18,14 +18,25 @@
 //! }
 //! ```
 //!
-//! Parsing is done with the `object` crate's ELF readers; every offset and
+//! The facts are read the way glibc's loader reads them: the dynamic table
+//! at PT_DYNAMIC's address and the tables its entries point to (strings,
+//! symbols, version needs and definitions), addresses mapped to file bytes
+//! through the PT_LOAD segments. Section headers, which the loader never
+//! reads and a file may lack, are used only for files without PT_DYNAMIC
+//! and to recognise separate debug-info files.
+//!
+//! Parsing is done with the `object` crate's ELF types; every offset and
 //! count in the file is checked against the data, so hostile input gives a
-//! [`ParseError`], never a panic or an allocation larger than the input.
+//! [`ParseError`], never a panic or an allocation larger than a small
+//! multiple of the input.
 
 pub mod file;
 mod machine;
 mod parse;
 pub mod resolve;
+mod sections;
+mod segments;
+mod versions;
 
 use std::fmt;
 
@@ -95,20 +106,20 @@ impl ElfKind {
     }
 }
 
-/// One version node needed from a library (`.gnu.version_r` entry).
+/// One version node needed from a library (a `Vernaux` record of DT_VERNEED).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NeededVersion {
     /// Node name: "GLIBC_2.34", "GLIBCXX_3.4.30", "GLIBC_ABI_DT_RELR".
     pub name: String,
     /// VER_FLG_WEAK: the loader only warns when the node is missing.
     pub weak: bool,
-    /// Dynamic symbols bound to this node (from `.dynsym` + `.gnu.version`),
+    /// Dynamic symbols bound to this node (from DT_SYMTAB + DT_VERSYM),
     /// sorted, without duplicates. Empty for markers like GLIBC_ABI_DT_RELR,
     /// and for nodes left out by [`ElfInfo::parse_with_symbols_for`].
     pub symbols: Vec<String>,
 }
 
-/// The version nodes needed from one library (one `Verneed` entry).
+/// The version nodes needed from one library (one `Verneed` record).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VersionNeed {
     /// The library's soname as recorded (`vn_file`): "libc.so.6".
@@ -134,7 +145,7 @@ pub struct ElfInfo {
     pub kind: ElfKind,
     /// PT_INTERP: the program interpreter, e.g. "/lib64/ld-linux-x86-64.so.2".
     pub interpreter: Option<String>,
-    /// True when the file has a dynamic section (PT_DYNAMIC or SHT_DYNAMIC).
+    /// True when the file has a dynamic table (PT_DYNAMIC, or SHT_DYNAMIC without it).
     pub has_dynamic: bool,
     /// DT_NEEDED entries, in order.
     pub needed: Vec<String>,
@@ -144,9 +155,9 @@ pub struct ElfInfo {
     pub rpath: Vec<String>,
     /// DT_RUNPATH entries (split at ':'), as written.
     pub runpath: Vec<String>,
-    /// `.gnu.version_r`: per needed library, the version nodes and the symbols using them.
+    /// DT_VERNEED: per needed library, the version nodes and the symbols using them.
     pub version_needs: Vec<VersionNeed>,
-    /// `.gnu.version_d`: names of the version nodes this file defines,
+    /// DT_VERDEF: names of the version nodes this file defines,
     /// without the base entry (which repeats the soname).
     pub version_defs: Vec<String>,
     /// NT_GNU_ABI_TAG for Linux: the oldest kernel the file declares it runs on.
@@ -159,7 +170,14 @@ impl ElfInfo {
     /// Parses an ELF image held in memory. `ParseError::NotElf` for anything
     /// without the ELF magic, `ParseError::Malformed` for a corrupt file.
     pub fn parse(data: &[u8]) -> Result<ElfInfo, ParseError> {
-        parse::parse(data, &|_, _| true)
+        parse::parse(data, &|_, _| true, parse::Source::Loader)
+    }
+
+    /// Parses through section headers alone, ignoring PT_DYNAMIC: only for
+    /// tests comparing it with what the loader reads.
+    #[cfg(test)]
+    fn parse_from_sections(data: &[u8]) -> Result<ElfInfo, ParseError> {
+        parse::parse(data, &|_, _| true, parse::Source::Sections)
     }
 
     /// Like [`parse`](Self::parse), collecting `symbols` only for the needed
@@ -167,7 +185,7 @@ impl ElfInfo {
     /// list): naming every imported symbol of a large library costs more
     /// than the rest of the parse.
     pub fn parse_with_symbols_for(data: &[u8], want: impl Fn(&str, &str) -> bool) -> Result<ElfInfo, ParseError> {
-        parse::parse(data, &want)
+        parse::parse(data, &want, parse::Source::Loader)
     }
 
     /// Statically linked executable: no interpreter, no needed libraries.
@@ -181,7 +199,7 @@ impl ElfInfo {
         self.version_needs.iter().find(|n| n.file == soname).map_or(&[], |n| n.versions.as_slice())
     }
 
-    /// True when this file defines version node `name` in `.gnu.version_d`.
+    /// True when this file defines version node `name` (DT_VERDEF).
     pub fn defines_version(&self, name: &str) -> bool {
         self.version_defs.iter().any(|d| d == name)
     }

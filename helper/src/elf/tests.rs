@@ -146,18 +146,20 @@ fn every_truncation_and_header_corruption_fails_cleanly() {
 }
 
 #[test]
-fn repeated_version_records_cannot_blow_up_memory() {
+fn the_need_count_is_ignored_as_the_loader_ignores_it() {
     use object::{Object, ObjectSection};
     let dir = tempfile::tempdir().unwrap();
     let mut data = build(dir.path(), "arc", ARC4RANDOM, &[]);
+    let original = ElfInfo::parse(&data).unwrap();
     let file = object::File::parse(&*data).unwrap();
     let (offset, _) = file.section_by_name(".gnu.version_r").unwrap().file_range().unwrap();
     drop(file);
-    // vn_cnt = 65535: the last record's vna_next is 0, so it would repeat 65535 times.
+    // vn_cnt = 65535 and 0: glibc follows vna_next until 0 and never reads vn_cnt.
     let at = offset as usize + 2;
-    data[at..at + 2].copy_from_slice(&0xffffu16.to_le_bytes());
-    let err = ElfInfo::parse(&data).unwrap_err();
-    assert!(err.to_string().contains("more entries than the file can hold"), "{err}");
+    for count in [0xffffu16, 0] {
+        data[at..at + 2].copy_from_slice(&count.to_le_bytes());
+        assert_eq!(ElfInfo::parse(&data).unwrap(), original, "vn_cnt {count}");
+    }
 }
 
 #[test]
@@ -185,5 +187,167 @@ fn symbols_are_collected_only_for_the_versions_asked_for() {
         } else {
             assert!(s.symbols.is_empty() && !a.symbols.is_empty(), "{a:?} / {s:?}");
         }
+    }
+}
+
+/// `data` with e_shoff, e_shnum and e_shstrndx set to 0, as a file stripped
+/// of its section headers: the kernel and the loader never read them, so it
+/// still runs.
+fn without_section_headers(data: &[u8]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    let ranges: [std::ops::Range<usize>; 3] = match data[4] {
+        2 => [0x28..0x30, 0x3c..0x3e, 0x3e..0x40],
+        _ => [0x20..0x24, 0x30..0x32, 0x32..0x34],
+    };
+    for range in ranges {
+        out[range].fill(0);
+    }
+    out
+}
+
+/// The system's copy of `name` as gcc links it (libc.so.6, libstdc++.so.6, ...).
+fn system_library(name: &str) -> std::path::PathBuf {
+    let out = Command::new("gcc").arg(format!("-print-file-name={name}")).output().expect("run gcc");
+    let path = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(path.is_absolute(), "gcc does not know {name}: {}", path.display());
+    path.canonicalize().unwrap()
+}
+
+#[test]
+fn version_needs_are_read_without_section_headers_as_the_loader_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let arc = build(dir.path(), "arc", ARC4RANDOM, &[]);
+    let stripped = without_section_headers(&arc);
+    assert!(ElfInfo::parse_from_sections(&stripped).unwrap().version_needs.is_empty(), "the old reading saw nothing");
+    let info = ElfInfo::parse(&stripped).unwrap();
+    let need = info.needs_from("libc.so.6").iter().find(|v| v.name == "GLIBC_2.36").expect("GLIBC_2.36 needed");
+    assert_eq!(need.symbols, vec!["arc4random".to_string()]);
+    assert_eq!(info, ElfInfo::parse(&arc).unwrap(), "the same facts with and without section headers");
+
+    // The same for a PIE with DT_RELR, a library with version definitions and
+    // programs with RUNPATH and RPATH, and the system's own libraries.
+    let map = dir.path().join("lib.map");
+    std::fs::write(&map, "FOO_1.0 { global: foo_one; local: *; };\nFOO_2.0 { global: foo_two; } FOO_1.0;\n").unwrap();
+    let mut files = vec![
+        build(dir.path(), "relr", ARC4RANDOM, &["-pie", "-fPIE", "-Wl,-z,pack-relative-relocs"]),
+        build(
+            dir.path(),
+            "libfoo.so.1",
+            "int foo_one(void){return 1;}\nint foo_two(void){return 2;}\n",
+            &["-shared", "-fPIC", "-Wl,-soname,libfoo.so.1", &format!("-Wl,--version-script={}", map.display())],
+        ),
+        // Only a SysV hash table (DT_HASH) to count the symbols by.
+        build(dir.path(), "sysv", ARC4RANDOM, &["-Wl,--hash-style=sysv"]),
+    ];
+    let dirs = format!("-L{}", dir.path().display());
+    std::fs::copy(dir.path().join("libfoo.so.1"), dir.path().join("libfoo.so")).unwrap();
+    let prog = "int foo_two(void);\nint main(void){return foo_two();}\n";
+    files.push(build(dir.path(), "runpath", prog, &[&dirs, "-lfoo", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/x:/y"]));
+    files.push(build(dir.path(), "rpath", prog, &[&dirs, "-lfoo", "-Wl,--disable-new-dtags,-rpath,/z"]));
+    for lib in ["libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1"] {
+        files.push(std::fs::read(system_library(lib)).unwrap());
+    }
+    for data in &files {
+        let full = ElfInfo::parse(data).unwrap();
+        assert!(!full.version_needs.is_empty() || !full.version_defs.is_empty(), "{full:?}");
+        assert_eq!(ElfInfo::parse(&without_section_headers(data)).unwrap(), full);
+        assert_eq!(ElfInfo::parse_from_sections(data).unwrap(), full, "dynamic segment and sections disagree");
+    }
+    let sysv = ElfInfo::parse(&without_section_headers(&files[2])).unwrap();
+    assert!(sysv.needs_from("libc.so.6").iter().any(|v| v.symbols == ["arc4random"]), "{sysv:?}");
+}
+
+/// `info` without the symbols bound to each needed version (which, without
+/// section headers, only the hash tables count).
+fn without_symbols(info: &ElfInfo) -> ElfInfo {
+    let mut info = info.clone();
+    for need in &mut info.version_needs {
+        for version in &mut need.versions {
+            version.symbols.clear();
+        }
+    }
+    info
+}
+
+/// Every ELF file next to the system's libc (a few hundred real libraries):
+/// what the dynamic segment says equals what the section headers say.
+#[test]
+fn dynamic_segment_and_section_headers_agree_on_the_system_libraries() {
+    let libdir = system_library("libc.so.6").parent().unwrap().to_path_buf();
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&libdir).unwrap() {
+        let path = entry.unwrap().path();
+        if !std::fs::symlink_metadata(&path).unwrap().is_file() {
+            continue;
+        }
+        let Ok(Some(data)) = file::map_if_elf(&path) else { continue };
+        let Ok(loader) = ElfInfo::parse(&data) else { continue };
+        let sections = ElfInfo::parse_from_sections(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(loader, sections, "{}", path.display());
+        if !loader.has_dynamic {
+            continue; // object files (crt1.o, ...): only sections describe them
+        }
+        let stripped = ElfInfo::parse(&without_section_headers(&data));
+        assert_eq!(stripped.as_ref().map(without_symbols), Ok(without_symbols(&loader)), "{}", path.display());
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} ELF files in {}", libdir.display());
+}
+
+/// Finds the program header of type `p_type` in an ELF64 little-endian file:
+/// its offset in the file.
+fn program_header(data: &[u8], p_type: u32) -> Option<usize> {
+    let phoff = u64::from_le_bytes(data[0x20..0x28].try_into().unwrap()) as usize;
+    let phentsize = u16::from_le_bytes(data[0x36..0x38].try_into().unwrap()) as usize;
+    let phnum = u16::from_le_bytes(data[0x38..0x3a].try_into().unwrap()) as usize;
+    (0..phnum)
+        .map(|i| phoff + i * phentsize)
+        .find(|&at| u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) == p_type)
+}
+
+fn read_u64(data: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(data[at..at + 8].try_into().unwrap())
+}
+
+#[test]
+fn an_unreadable_dynamic_segment_is_an_error_not_an_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = without_section_headers(&build(dir.path(), "arc", ARC4RANDOM, &[]));
+    let dynamic = program_header(&data, 2).expect("PT_DYNAMIC");
+    let malformed = |data: &[u8], what: &str| match ElfInfo::parse(data) {
+        Err(ParseError::Malformed(why)) => assert!(why.contains(what), "{why}"),
+        other => panic!("{what}: {other:?}"),
+    };
+
+    // PT_DYNAMIC's address outside every loaded segment.
+    let mut bad = data.clone();
+    bad[dynamic + 16..dynamic + 24].copy_from_slice(&0x7fff_0000_0000u64.to_le_bytes());
+    malformed(&bad, "PT_DYNAMIC");
+    // PT_DYNAMIC larger than its segment's file part.
+    let mut bad = data.clone();
+    bad[dynamic + 32..dynamic + 40].copy_from_slice(&0x1000_0000u64.to_le_bytes());
+    malformed(&bad, "PT_DYNAMIC");
+
+    // DT_VERNEED and DT_STRTAB pointing nowhere.
+    let table = read_u64(&data, dynamic + 8) as usize;
+    for (tag, name) in [(0x6fff_fffeu64, "DT_VERNEED"), (5, "DT_STRTAB"), (0x6fff_fff0, "DT_VERSYM")] {
+        let at = (0..).map(|i| table + i * 16).find(|&at| read_u64(&data, at) == tag).expect(name);
+        let mut bad = data.clone();
+        bad[at + 8..at + 16].copy_from_slice(&0x7fff_dead_0000u64.to_le_bytes());
+        malformed(&bad, name);
+    }
+
+    // Cut short anywhere: either an error, or (cut after every loaded byte)
+    // the need is still seen. Never a file that seems to need nothing.
+    for len in (0..data.len()).step_by(41) {
+        if let Ok(info) = ElfInfo::parse(&data[..len]) {
+            assert!(info.needs_from("libc.so.6").iter().any(|v| v.name == "GLIBC_2.36"), "cut at {len}: {info:?}");
+        }
+    }
+    // Any byte flipped: no panic.
+    for i in (0..data.len()).step_by(7) {
+        let mut flipped = data.clone();
+        flipped[i] ^= 0xff;
+        let _ = ElfInfo::parse(&flipped);
     }
 }

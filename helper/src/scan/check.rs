@@ -55,7 +55,7 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
                 format!(
                     "built for {}, which {} does not ship (it has {})",
                     info.arch,
-                    profile.name,
+                    profile.label(),
                     profile.arches.join(", ")
                 ),
             )
@@ -120,7 +120,8 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
                 format!(
                     "uses packed relative relocations (DT_RELR) without the GLIBC_ABI_DT_RELR marker; \
                      {}'s glibc {} loader ignores them and the program crashes",
-                    profile.name, profile.glibc
+                    profile.label(),
+                    profile.glibc
                 ),
             )
             .needs("DT_RELR")
@@ -135,7 +136,7 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
                     FindingKind::KernelAbiNote,
                     format!(
                         "ABI note (NT_GNU_ABI_TAG) requires Linux {kernel}; {} runs Linux {} (\"FATAL: kernel too old\")",
-                        profile.name, profile.kernel
+                        profile.label(), profile.kernel
                     ),
                 )
                 .needs(format!("kernel {kernel}"))
@@ -154,14 +155,18 @@ pub fn may_fail(version: &str, profile: &Profile) -> bool {
         Requirement::Glibc(needed) => needed > profile.glibc,
         Requirement::LoaderMarker { glibc, .. } => glibc > profile.glibc,
         Requirement::UnknownMarker | Requirement::Private | Requirement::Unjudged => true,
-        Requirement::Cxx { family, version } => profile.libstdcxx.as_ref().is_some_and(|levels| {
-            version
-                > *match family {
-                    CxxFamily::Glibcxx => &levels.glibcxx,
-                    CxxFamily::Cxxabi => &levels.cxxabi,
-                    CxxFamily::Gcc => &levels.gcc,
-                }
-        }),
+        Requirement::Cxx { family, version } => match &profile.libstdcxx {
+            Some(levels) => {
+                version
+                    > *match family {
+                        CxxFamily::Glibcxx => &levels.glibcxx,
+                        CxxFamily::Cxxabi => &levels.cxxabi,
+                        CxxFamily::Gcc => &levels.gcc,
+                    }
+            }
+            // Without levels every need from a system libstdc++ fails (judge_system).
+            None => profile.is_system_lib("libstdc++.so.6") || profile.is_system_lib("libgcc_s.so.1"),
+        },
         Requirement::Baseline => false,
     }
 }
@@ -194,7 +199,6 @@ pub fn needs(
             sonames.push(&need.file);
         }
     }
-    let mut cxx_unchecked = Vec::new();
     let search = SearchPath::for_file(file, info, &[], &[]);
     for soname in sonames {
         let versions = info.needs_from(soname);
@@ -205,26 +209,10 @@ pub fn needs(
                 shipped.push(path);
             }
             Source::System if system_lib => {
-                findings.extend(judge_system(soname, versions, profile, &mut cxx_unchecked));
+                findings.extend(judge_system(soname, versions, profile));
             }
             Source::System => findings.push(missing_library(file, info, soname, profile, options, libraries)),
         }
-    }
-    if !cxx_unchecked.is_empty() {
-        cxx_unchecked.sort();
-        cxx_unchecked.dedup();
-        findings.push(
-            Finding::new(
-                Severity::Note,
-                FindingKind::LibstdcxxVersion,
-                format!(
-                    "{} gives no libstdc++ levels (ad-hoc target): {} not checked",
-                    profile.name,
-                    cxx_unchecked.join(", ")
-                ),
-            )
-            .symbols(cxx_unchecked),
-        );
     }
     (findings, shipped)
 }
@@ -244,7 +232,7 @@ fn missing_library(
             format!(
                 "needs {soname}, which is not shipped with what is scanned and is not a base library of {} \
                  (found here at {}; pass its package with --closure if it travels along)",
-                profile.name,
+                profile.label(),
                 here.display()
             ),
         ),
@@ -254,7 +242,7 @@ fn missing_library(
             format!(
                 "needs {soname}, which is neither found through its RPATH/RUNPATH nor among the scanned files, \
                  and is not a base library of {}",
-                profile.name
+                profile.label()
             ),
         ),
     };
@@ -271,6 +259,9 @@ fn judge_shipped(
     profile: &Profile,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut defined = lib.version_defs.clone();
+    crate::version::sort_naturally(&mut defined);
+    let defined = defined.join(", ");
     for version in versions {
         if lib.defines_version(&version.name) {
             continue;
@@ -291,13 +282,12 @@ fn judge_shipped(
                 severity,
                 FindingKind::MissingVersion,
                 format!(
-                    "needs {} from {soname}, but the shipped {} defines only {}",
+                    "needs {} from {soname}, but the shipped {} defines only {defined}",
                     version.name,
                     path.display(),
-                    lib.version_defs.join(", ")
                 ),
             )
-            .target_has(lib.version_defs.join(", "))
+            .target_has(defined.clone())
         };
         let symbols = if version.symbols.is_empty() && !may_fail(&version.name, profile) {
             symbols_of(file, soname, &version.name)
@@ -310,12 +300,7 @@ fn judge_shipped(
 }
 
 /// Needs from a library of the target's base system, held against the profile.
-fn judge_system(
-    soname: &str,
-    versions: &[NeededVersion],
-    profile: &Profile,
-    cxx_unchecked: &mut Vec<String>,
-) -> Vec<Finding> {
+fn judge_system(soname: &str, versions: &[NeededVersion], profile: &Profile) -> Vec<Finding> {
     let mut findings = Vec::new();
     let glibc_has = format!("GLIBC_{}", profile.glibc);
     for version in versions {
@@ -325,7 +310,7 @@ fn judge_system(
             Requirement::Glibc(needed) if needed > profile.glibc => Finding::new(
                 severity,
                 FindingKind::GlibcVersion,
-                format!("needs {name} from {soname}; {} has glibc {}", profile.name, profile.glibc),
+                format!("needs {name} from {soname}; {} has glibc {}", profile.label(), profile.glibc),
             )
             .target_has(glibc_has.clone()),
             Requirement::LoaderMarker { glibc, what } if glibc > profile.glibc => Finding::new(
@@ -333,7 +318,7 @@ fn judge_system(
                 FindingKind::LoaderFeature,
                 format!(
                     "needs {name} from {soname}: {what}, first in glibc {glibc}; {} has glibc {}",
-                    profile.name, profile.glibc
+                    profile.label(), profile.glibc
                 ),
             )
             .target_has(glibc_has.clone()),
@@ -343,7 +328,7 @@ fn judge_system(
                 format!(
                     "needs {name} from {soname}: a loader feature marker compat does not know; \
                      no glibc known to have it, so {} (glibc {}) is assumed to lack it",
-                    profile.name, profile.glibc
+                    profile.label(), profile.glibc
                 ),
             )
             .target_has(glibc_has.clone()),
@@ -366,10 +351,16 @@ fn judge_system(
                     }
                     cxx_finding(severity, name, soname, profile, family, has)
                 }
-                None => {
-                    cxx_unchecked.push(name.clone());
-                    continue;
-                }
+                // Profile files must give levels when they list libstdc++; a
+                // profile made in code without them cannot vouch for any.
+                None => Finding::new(
+                    severity,
+                    FindingKind::LibstdcxxVersion,
+                    format!(
+                        "needs {name} from {soname}; {} gives no libstdc++ levels, so it is not known to have it",
+                        profile.label()
+                    ),
+                ),
             },
             _ => continue,
         };
@@ -390,7 +381,7 @@ fn cxx_finding(
     Finding::new(
         severity,
         FindingKind::LibstdcxxVersion,
-        format!("needs {name} from {soname}; {}'s newest is {has}", profile.name),
+        format!("needs {name} from {soname}; {}'s newest is {has}", profile.label()),
     )
     .target_has(has)
 }

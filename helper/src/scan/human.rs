@@ -47,7 +47,7 @@ pub fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<
             (Some(kind), Some(arch)) => format!(" ({}, {arch})", kind.describe()),
             _ => String::new(),
         };
-        writeln!(out, "{}{what}", paint(style, "1", &file.path))?;
+        writeln!(out, "{}{what}", paint(style, "1", file.shown_path()))?;
         for finding in shown {
             writeln!(out, "  {}: {}", severity_label(style, finding), finding.message)?;
             if !finding.symbols.is_empty() {
@@ -84,15 +84,27 @@ fn write_summary(out: &mut impl Write, report: &Report, style: Style) -> io::Res
         paint(style, "1;31", "NOT compatible")
     };
     let mode = if report.portable { ", portable" } else { "" };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut skipped = format!("{} non-ELF file{} skipped", s.skipped_non_elf, plural(s.skipped_non_elf));
+    if s.skipped_special > 0 {
+        skipped.push_str(&format!(
+            ", {} device{}/FIFO{}/socket{} not opened",
+            s.skipped_special,
+            plural(s.skipped_special),
+            plural(s.skipped_special),
+            plural(s.skipped_special)
+        ));
+    }
+    if s.skipped_dangling > 0 {
+        skipped.push_str(&format!(", {} dangling symlink{} skipped", s.skipped_dangling, plural(s.skipped_dangling)));
+    }
     writeln!(
         out,
-        "{} (glibc {}, Linux {}{mode}): {}; {} non-ELF file{} skipped: {verdict}",
-        t.name,
+        "{} (glibc {}, Linux {}{mode}): {}; {skipped}: {verdict}",
+        t.label(),
         t.glibc,
         t.kernel,
-        parts.join(", "),
-        s.skipped_non_elf,
-        if s.skipped_non_elf == 1 { "" } else { "s" },
+        parts.join(", ")
     )?;
     if !report.syscalls {
         writeln!(out, "(system calls not analysed: --no-syscalls)")?;

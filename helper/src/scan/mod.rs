@@ -87,7 +87,7 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
     let walk = walk::walk(paths);
     let root_dirs = walk.root_dirs;
     let mut reports: Vec<FileReport> =
-        walk.errors.into_iter().map(|e| FileReport::unreadable(e.path.display().to_string(), e.message)).collect();
+        walk.errors.into_iter().map(|e| FileReport::unreadable_at(&e.path, e.message)).collect();
 
     let progress = progress::Progress::new(options.progress, walk.files.len());
     let real_paths = real_path::RealPaths::default();
@@ -147,6 +147,7 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
     }
 
     Report::new(report::Target::of(profile), options.portable, options.syscalls, reports, skipped)
+        .with_skipped(walk.special, walk.dangling)
 }
 
 fn judge_needs(
@@ -162,12 +163,7 @@ fn judge_needs(
         findings.extend(found);
         shipped = libs;
     }
-    let report = FileReport::new(
-        file.display.display().to_string(),
-        Some(file.info.kind),
-        Some(file.info.arch.clone()),
-        findings,
-    );
+    let report = FileReport::at(&file.display, Some(file.info.kind), Some(file.info.arch.clone()), findings);
     (report, shipped)
 }
 
@@ -181,17 +177,16 @@ fn read_and_check(
     options: &ScanOptions,
     real_path: impl Fn(&Path) -> PathBuf,
 ) -> Outcome {
-    let display = path.display().to_string();
     let data = match crate::elf::file::map_if_elf(path) {
         Ok(Some(data)) => data,
         Ok(None) => return Outcome::NotElf,
-        Err(err) => return Outcome::Unreadable(FileReport::unreadable(display, walk::describe_error(&err))),
+        Err(err) => return Outcome::Unreadable(FileReport::unreadable_at(path, walk::describe_error(&err))),
     };
     let info = match ElfInfo::parse_with_symbols_for(&data, |_, version| check::may_fail(version, profile)) {
         Ok(info) => info,
         Err(ParseError::NotElf) => return Outcome::NotElf,
         Err(err @ ParseError::Malformed(_)) => {
-            return Outcome::Unreadable(FileReport::unreadable(display, err.to_string()))
+            return Outcome::Unreadable(FileReport::unreadable_at(path, err.to_string()))
         }
     };
     let mut findings = Vec::new();

@@ -1,6 +1,8 @@
 //! The result of a scan: one entry per file, a summary, and the exit
 //! status. Its JSON form is the stable `--json` schema (docs/scan-json.md).
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use crate::{
@@ -32,8 +34,14 @@ pub enum Status {
 #[derive(Clone, Debug, Serialize)]
 pub struct FileReport {
     /// The path as reached from the inputs (or, for a shipped library reached
-    /// only through a RUNPATH, its path on disk).
+    /// only through a RUNPATH, its path on disk). Bytes of the path that are
+    /// not UTF-8 show as U+FFFD here; `path_escaped` then holds the exact path.
     pub path: String,
+    /// Only for a path that is not valid UTF-8: the path with each byte that
+    /// is not part of valid UTF-8 written `\xHH` and each backslash `\\`,
+    /// so it maps back to the exact bytes (see [`escape_path`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_escaped: Option<String>,
     /// Executable, shared library, ...; `null` when unreadable.
     pub kind: Option<ElfKind>,
     /// "x86_64", "aarch64", ...; `null` when unreadable.
@@ -46,7 +54,12 @@ pub struct FileReport {
 impl FileReport {
     /// A report whose status follows from its findings (sorted worst first).
     pub fn new(path: String, kind: Option<ElfKind>, arch: Option<String>, mut findings: Vec<Finding>) -> FileReport {
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)).then(a.needs.cmp(&b.needs)));
+        // Versions in order: GLIBC_2.2.5 before GLIBC_2.14.
+        let needs = |a: &Finding, b: &Finding| match (&a.needs, &b.needs) {
+            (Some(x), Some(y)) => crate::version::natural_cmp(x, y),
+            (x, y) => x.cmp(y),
+        };
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)).then_with(|| needs(a, b)));
         let status = if findings.iter().any(|f| f.kind == FindingKind::Unreadable) {
             Status::Unreadable
         } else if findings.iter().any(|f| f.severity == Severity::Error) {
@@ -56,7 +69,25 @@ impl FileReport {
         } else {
             Status::Ok
         };
-        FileReport { path, kind, arch, status, findings }
+        FileReport { path, path_escaped: None, kind, arch, status, findings }
+    }
+
+    /// Like [`new`](Self::new) for the file at `path`, keeping a path that is
+    /// not UTF-8 exact in `path_escaped`.
+    pub fn at(path: &Path, kind: Option<ElfKind>, arch: Option<String>, findings: Vec<Finding>) -> FileReport {
+        let mut report = FileReport::new(path.display().to_string(), kind, arch, findings);
+        report.path_escaped = escape_path(path);
+        report
+    }
+
+    /// Like [`unreadable`](Self::unreadable) for the file at `path`.
+    pub fn unreadable_at(path: &Path, message: String) -> FileReport {
+        FileReport::at(path, None, None, vec![Finding::new(Severity::Error, FindingKind::Unreadable, message)])
+    }
+
+    /// The path for a person to read: exact (escaped) when it is not UTF-8.
+    pub fn shown_path(&self) -> &str {
+        self.path_escaped.as_deref().unwrap_or(&self.path)
     }
 
     /// A file that could not be read or parsed.
@@ -65,14 +96,35 @@ impl FileReport {
     }
 }
 
+/// `path` written losslessly when it is not valid UTF-8: valid UTF-8 runs as
+/// they are with `\` doubled, every other byte as `\xHH` (two lowercase hex
+/// digits). `None` for a UTF-8 path, which `path` already holds exactly.
+pub fn escape_path(path: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    if path.to_str().is_some() {
+        return None;
+    }
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    Some(out)
+}
+
 /// The target a scan judged against.
 #[derive(Clone, Debug, Serialize)]
 pub struct Target {
     pub name: String,
     pub glibc: Version,
     pub kernel: Version,
-    /// `null` for an ad-hoc target: libstdc++ levels were not checked.
+    /// `null` for an ad-hoc target: libstdc++ is not one of its system libraries.
     pub libstdcxx: Option<crate::profile::Libstdcxx>,
+    /// The profile's facts the command line replaced (`--glibc`, `--kernel`):
+    /// field -> the value used (also in `glibc` / `kernel`). Empty when none.
+    pub overrides: std::collections::BTreeMap<String, Version>,
 }
 
 impl Target {
@@ -82,7 +134,14 @@ impl Target {
             glibc: profile.glibc.clone(),
             kernel: profile.kernel.clone(),
             libstdcxx: profile.libstdcxx.clone(),
+            overrides: profile.overrides.iter().cloned().collect(),
         }
+    }
+
+    /// The target's name for messages, naming what was overridden.
+    pub fn label(&self) -> String {
+        let overrides: Vec<(String, Version)> = self.overrides.iter().map(|(f, v)| (f.clone(), v.clone())).collect();
+        crate::profile::label(&self.name, &overrides)
     }
 }
 
@@ -97,6 +156,11 @@ pub struct Summary {
     pub unreadable: usize,
     /// Regular files skipped because they are not ELF.
     pub skipped_non_elf: usize,
+    /// Devices, FIFOs and sockets (or symlinks to them) met inside a
+    /// directory: skipped without being opened.
+    pub skipped_special: usize,
+    /// Dangling symlinks met inside a directory: skipped.
+    pub skipped_dangling: usize,
     /// True when no file has an error and none was unreadable.
     pub compatible: bool,
     /// 0 compatible, 1 incompatibilities found, 2 some input unreadable.
@@ -147,6 +211,13 @@ impl Report {
         Report { schema: SCHEMA, target, portable, syscalls, files, summary }
     }
 
+    /// Records what the walk skipped without opening (see `scan::walk`).
+    pub fn with_skipped(mut self, special: usize, dangling: usize) -> Report {
+        self.summary.skipped_special = special;
+        self.summary.skipped_dangling = dangling;
+        self
+    }
+
     /// The process exit status: 0 compatible, 1 found, 2 unreadable input.
     pub fn exit_status(&self) -> u8 {
         self.summary.exit_status
@@ -155,5 +226,65 @@ impl Report {
     /// The report of the file reached as `path`.
     pub fn file(&self, path: &str) -> Option<&FileReport> {
         self.files.iter().find(|f| f.path == path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{ffi::OsStr, os::unix::ffi::OsStrExt};
+
+    /// Reverses [`escape_path`], as a reader of the JSON would.
+    fn unescape(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rest = text.as_bytes();
+        while let Some((&first, tail)) = rest.split_first() {
+            match (first, tail) {
+                (b'\\', [b'\\', more @ ..]) => {
+                    out.push(b'\\');
+                    rest = more;
+                }
+                (b'\\', [b'x', hi, lo, more @ ..]) => {
+                    out.push(u8::from_str_radix(std::str::from_utf8(&[*hi, *lo]).unwrap(), 16).unwrap());
+                    rest = more;
+                }
+                _ => {
+                    out.push(first);
+                    rest = tail;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn findings_list_versions_in_version_order() {
+        let finding = |needs: &str| {
+            Finding::new(Severity::Error, FindingKind::GlibcVersion, format!("needs {needs}")).needs(needs.to_string())
+        };
+        let report = FileReport::new(
+            "prog".into(),
+            None,
+            None,
+            vec![finding("GLIBC_2.14"), finding("GLIBC_2.3"), finding("GLIBC_2.2.5"), finding("GLIBC_2.34")],
+        );
+        let order: Vec<&str> = report.findings.iter().filter_map(|f| f.needs.as_deref()).collect();
+        assert_eq!(order, ["GLIBC_2.2.5", "GLIBC_2.3", "GLIBC_2.14", "GLIBC_2.34"]);
+    }
+
+    #[test]
+    fn paths_that_are_not_utf8_are_kept_exact() {
+        assert_eq!(escape_path(Path::new("bin/caf\u{e9}")), None);
+        for raw in [&b"bin/caf\xe9"[..], b"a\\x41\xff\xfe/\xc3", b"\x80", b"ok\xe2\x82"] {
+            let path = Path::new(OsStr::from_bytes(raw));
+            let escaped = escape_path(path).expect("not UTF-8");
+            assert_eq!(unescape(&escaped), raw, "{escaped}");
+        }
+        assert_eq!(escape_path(Path::new(OsStr::from_bytes(b"a\\b\xff"))).unwrap(), "a\\\\b\\xff");
+        // Two names differing only in their invalid bytes stay apart.
+        let one = FileReport::at(Path::new(OsStr::from_bytes(b"x\xfe")), None, None, Vec::new());
+        let two = FileReport::at(Path::new(OsStr::from_bytes(b"x\xff")), None, None, Vec::new());
+        assert_eq!(one.path, two.path);
+        assert_ne!(one.shown_path(), two.shown_path());
     }
 }

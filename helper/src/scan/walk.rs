@@ -2,6 +2,17 @@
 //! walked (sorted, so reports are stable), symlinks followed, each directory
 //! and file visited once (so symlink loops end), and FIFOs, sockets and
 //! devices never opened.
+//!
+//! The rule for what is not a regular file or directory:
+//!
+//! - met inside a directory, a device, FIFO or socket, or a symlink to one,
+//!   is skipped without being opened and counted ([`Walk::special`]), as is a
+//!   dangling symlink ([`Walk::dangling`]): none of them is an ELF file
+//!   (systemd's masked units are symlinks to /dev/null under /usr/lib);
+//! - named on the command line, each is an error naming it: the user asked
+//!   for a file that cannot be scanned;
+//! - a symlink loop, or a path that cannot be read (permission denied), is
+//!   an error wherever it is met.
 
 use std::{
     collections::HashSet,
@@ -34,10 +45,14 @@ pub struct Walk {
     pub errors: Vec<WalkError>,
     /// The given paths that are directories.
     pub root_dirs: Vec<PathBuf>,
+    /// Devices, FIFOs and sockets (or symlinks to them) met inside a
+    /// directory: skipped, never opened.
+    pub special: usize,
+    /// Dangling symlinks met inside a directory: skipped.
+    pub dangling: usize,
 }
 
-/// Walks `roots` in order. A root that does not exist is an error; a
-/// dangling symlink met inside a directory is skipped (it is no ELF file).
+/// Walks `roots` in order, by the rule in the module documentation.
 pub fn walk(roots: &[PathBuf]) -> Walk {
     let mut walk = Walk::default();
     let mut seen_dirs = HashSet::new();
@@ -61,11 +76,17 @@ pub fn walk(roots: &[PathBuf]) -> Walk {
             };
             let meta = match meta {
                 Ok(meta) => meta,
-                Err(err) => {
-                    let dangling = !explicit && symlink && err.kind() == ErrorKind::NotFound;
-                    if !dangling {
-                        walk.errors.push(WalkError { message: describe_error(&err), path });
+                Err(err) if symlink && err.kind() == ErrorKind::NotFound => {
+                    if explicit {
+                        let target = fs::read_link(&path).map_or(String::new(), |t| format!(" to {}", t.display()));
+                        walk.errors.push(WalkError { message: format!("dangling symlink{target}"), path });
+                    } else {
+                        walk.dangling += 1;
                     }
+                    continue;
+                }
+                Err(err) => {
+                    walk.errors.push(WalkError { message: describe_error(&err), path });
                     continue;
                 }
             };
@@ -86,6 +107,8 @@ pub fn walk(roots: &[PathBuf]) -> Walk {
                 if seen_files.insert(id) {
                     walk.files.push(Input { path, symlink });
                 }
+            } else if !explicit {
+                walk.special += 1;
             } else {
                 let what = if file_type.is_fifo() {
                     "a FIFO"
@@ -160,13 +183,31 @@ mod tests {
         let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
         assert!(status.success());
 
-        let walk = walk(&[root.to_path_buf(), root.join("nope")]);
+        symlink(&fifo, root.join("link-to-fifo")).unwrap();
+        symlink("/dev/null", root.join("masked.service")).unwrap();
+
+        let found = walk(&[root.to_path_buf(), root.join("nope")]);
         // The file is listed once, under the first path that reaches it.
-        assert_eq!(walk.files, vec![Input { path: root.join("link-to-a"), symlink: true }]);
-        let errors: Vec<(PathBuf, String)> = walk.errors.into_iter().map(|e| (e.path, e.message)).collect();
-        assert!(errors.contains(&(fifo, "a FIFO; not opened".into())), "{errors:?}");
+        assert_eq!(found.files, vec![Input { path: root.join("link-to-a"), symlink: true }]);
+        let errors: Vec<(PathBuf, String)> = found.errors.into_iter().map(|e| (e.path, e.message)).collect();
         assert!(errors.iter().any(|(p, m)| p.ends_with("loop1") && m.contains("symlink loop")), "{errors:?}");
         assert!(errors.iter().any(|(p, m)| p.ends_with("nope") && m.contains("no such file")), "{errors:?}");
-        assert!(!errors.iter().any(|(p, _)| p.ends_with("dangling")), "{errors:?}");
+        // Inside a directory: the FIFO, the symlinks to it and to /dev/null are
+        // skipped and counted, and so is the dangling symlink.
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!((found.special, found.dangling), (3, 1));
+
+        // Named on the command line, each is an error naming it.
+        let named = walk(&[fifo.clone(), root.join("masked.service"), root.join("dangling")]);
+        let errors: Vec<(PathBuf, String)> = named.errors.into_iter().map(|e| (e.path, e.message)).collect();
+        assert_eq!(
+            errors,
+            vec![
+                (fifo, "a FIFO; not opened".to_string()),
+                (root.join("masked.service"), "a device; not opened".to_string()),
+                (root.join("dangling"), format!("dangling symlink to {}", root.join("missing").display())),
+            ]
+        );
+        assert_eq!((named.special, named.dangling), (0, 0));
     }
 }
