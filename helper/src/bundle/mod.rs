@@ -33,6 +33,7 @@ use serde::Serialize;
 use crate::{
     finding::Finding,
     profile::{Profile, GLIBC_SYSTEM_LIBS},
+    scan::closure::Closure,
 };
 use manifest::{FileKind, Manifest, ManifestFile};
 use patchelf::Patchelf;
@@ -56,7 +57,8 @@ pub struct Options {
     pub vendors: Vec<String>,
     /// Extra directories to find libraries in.
     pub lib_paths: Vec<PathBuf>,
-    /// Store paths of the inputs' closure: their lib dirs are searched too.
+    /// Paths that travel with the inputs (`--closure`): libraries are looked
+    /// for in them as [`crate::scan::closure`] describes.
     pub closure: Vec<PathBuf>,
     /// Bundle even what the compatibility check refuses.
     pub force: bool,
@@ -151,6 +153,7 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
             bail!("--vendor {name} and --exclude {name} contradict each other");
         }
     }
+    let closure = Closure::open(&opts.closure)?;
     let patchelf = Patchelf::locate(opts.patchelf.as_deref())?;
     let staging = Staging::new(opts.dir.as_deref())?;
     let root = staging.path.clone();
@@ -158,7 +161,7 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
     let mut collected = collect::collect(&opts.inputs, &root);
     fail_with(&collected.errors, "cannot bundle these inputs")?;
 
-    let search = vendor::SearchDirs::new(&opts.lib_paths, &opts.closure, &collected.roots);
+    let search = vendor::SearchDirs::new(&opts.lib_paths, &collected.roots, closure);
     let resolution = vendor::resolve_all(&mut collected, &root, &opts.profile, &opts.excludes, &opts.vendors, &search);
     fail_with(&resolution.errors, "cannot bundle: libraries not resolved")?;
 

@@ -28,6 +28,12 @@ fn style(terminal: bool) -> scan::human::Style {
 /// The result is checked like `compat scan --portable`; a bundle the target
 /// cannot run is refused (exit 1) with the report, unless --force.
 ///
+/// --closure PATH (as for `compat scan`): PATH travels with the inputs. A
+/// library the target lacks that a file's RUNPATH, --lib-path and the inputs'
+/// lib dirs do not give is looked for by name in PATH and everywhere under
+/// it (shallowest first: PATH, PATH/lib, PATH/lib64, then deeper), and
+/// copied to lib/. A missing or unreadable --closure path is an error (exit 2).
+///
 /// Directory inputs keep their layout at the bundle root; a single executable
 /// goes to bin/, a single library to lib/. The bundle holds compat-manifest.json:
 /// its files, the vendored libraries and where they came from, the profile.
@@ -65,8 +71,9 @@ pub struct Args {
     /// Also look for libraries in this directory (repeatable).
     #[arg(long, value_name = "DIR")]
     pub lib_path: Vec<PathBuf>,
-    /// Store paths of the inputs' closure; their lib/ dirs are searched too
-    /// (e.g. `--closure $(nix-store -qR ./result)`; put it after the inputs).
+    /// Paths that travel with the inputs, e.g. `--closure $(nix-store -qR ./result)`
+    /// (put it after the inputs): a library not found through RUNPATH is
+    /// looked for in them (see above). A missing one is an error.
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub closure: Vec<PathBuf>,
     /// Bundle even what the compatibility check refuses (warns on stderr).
