@@ -2,7 +2,7 @@
 
 use std::{io::IsTerminal, path::PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::{
     bundle::{self, Options},
@@ -38,6 +38,11 @@ fn style(terminal: bool) -> scan::human::Style {
 /// goes to bin/, a single library to lib/. The bundle holds compat-manifest.json:
 /// its files, the vendored libraries and where they came from, the profile.
 ///
+/// The bundle is assembled in
+/// a hidden staging directory beside the output and moved into place only
+/// when complete: on an error, SIGINT or SIGTERM nothing of it is left, and
+/// an interrupted run exits with 128 + the signal (130, 143).
+///
 /// Examples:
 ///
 ///   compat bundle --profile debian-11 ./result -o myapp-debian-11.tar.gz
@@ -55,7 +60,8 @@ pub struct Args {
     /// Store paths, directories or ELF files to bundle.
     #[arg(required = true, value_name = "PATH")]
     pub inputs: Vec<PathBuf>,
-    /// Write the bundle as this .tar.gz (entries under a top dir named after it).
+    /// Write the bundle as this .tar.gz (entries under a top dir named after it;
+    /// an existing file is replaced). Not inside --dir.
     #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
     pub output: Option<PathBuf>,
     /// Write the bundle into this directory (new or empty).
@@ -88,6 +94,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<u8> {
+    bundle::cleanup::remove_on_signals().context("cannot set up the signal handlers")?;
     let profile = args.target.resolve()?;
     let opts = Options {
         inputs: args.inputs,
