@@ -46,12 +46,34 @@ pub struct Destination {
 
 impl Destination {
     /// Checks the outputs against each other and against the `inputs`.
-    pub fn check(dir: Option<&Path>, archive: Option<&Path>, _inputs: &[PathBuf]) -> Result<Destination> {
+    pub fn check(dir: Option<&Path>, archive: Option<&Path>, inputs: &[PathBuf]) -> Result<Destination> {
         if dir.is_none() && archive.is_none() {
             bail!("no output given: use -o FILE.tar.gz and/or --dir DIR");
         }
         let archive = archive.map(check_archive).transpose()?;
         let dir = dir.map(check_dir).transpose()?;
+        for input in inputs {
+            // An input that cannot be resolved is named by the collection.
+            let Ok(real) = fs::canonicalize(input) else { continue };
+            if !real.is_dir() {
+                continue;
+            }
+            if let Some(d) = dir.as_ref().filter(|d| d.path.starts_with(&real)) {
+                bail!(
+                    "--dir {}: lies inside the input {}, so the bundle would copy itself; give a directory outside it",
+                    d.given.display(),
+                    input.display()
+                );
+            }
+            if let Some(a) = archive.as_ref().filter(|a| a.path.starts_with(&real)) {
+                bail!(
+                    "-o {}: lies inside the input {}, so the next bundle of it would hold this one; give a path \
+                     outside it",
+                    a.given.display(),
+                    input.display()
+                );
+            }
+        }
         if let (Some(d), Some(a)) = (&dir, &archive) {
             if a.path.starts_with(&d.path) {
                 bail!("-o {}: lies inside --dir {}; give a path outside it", a.given.display(), d.given.display());
@@ -242,6 +264,9 @@ mod tests {
         let err = |d: Option<&Path>, a: Option<&Path>| {
             Destination::check(d, a, std::slice::from_ref(&input)).unwrap_err().to_string()
         };
+        assert!(err(Some(&input.join("dist")), None).contains("lies inside the input"));
+        assert!(err(Some(&input), None).contains("lies inside the input"));
+        assert!(err(None, Some(&input.join("x.tar.gz"))).contains("lies inside the input"));
         let out = dir.path().join("out");
         assert!(err(Some(&out), Some(&out.join("x.tar.gz"))).contains("lies inside --dir"));
         assert!(err(None, None).contains("no output given"));

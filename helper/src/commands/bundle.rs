@@ -38,7 +38,8 @@ fn style(terminal: bool) -> scan::human::Style {
 /// goes to bin/, a single library to lib/. The bundle holds compat-manifest.json:
 /// its files, the vendored libraries and where they came from, the profile.
 ///
-/// The bundle is assembled in
+/// The outputs may not lie inside an input directory (`compat bundle . --dir
+/// dist` is refused: write it beside the input). The bundle is assembled in
 /// a hidden staging directory beside the output and moved into place only
 /// when complete: on an error, SIGINT or SIGTERM nothing of it is left, and
 /// an interrupted run exits with 128 + the signal (130, 143).
@@ -61,10 +62,10 @@ pub struct Args {
     #[arg(required = true, value_name = "PATH")]
     pub inputs: Vec<PathBuf>,
     /// Write the bundle as this .tar.gz (entries under a top dir named after it;
-    /// an existing file is replaced). Not inside --dir.
+    /// an existing file is replaced). Not inside an input nor inside --dir.
     #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
     pub output: Option<PathBuf>,
-    /// Write the bundle into this directory (new or empty).
+    /// Write the bundle into this directory (new or empty; not inside an input).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Leave this library out although the target's base system lacks it (repeatable).
