@@ -1,5 +1,6 @@
 //! Writing the bundle as a .tar.gz whose entries sit under one top directory
 //! named after the archive (`myapp-debian-11.tar.gz` -> `myapp-debian-11/`).
+//! Where the file is written and how it is moved into place: [`super::output`].
 
 use std::{
     fs::{self, File},
@@ -8,6 +9,8 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 use flate2::{write::GzEncoder, Compression};
+
+use super::cleanup;
 
 /// The top directory inside the archive `archive`, from its file name.
 pub fn top_dir(archive: &Path) -> Result<String> {
@@ -42,31 +45,22 @@ fn entries(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Writes the directory `root` to the gzip-compressed tar `archive` (through
-/// a temporary file beside it, renamed when complete).
-pub fn write_tar_gz(root: &Path, archive: &Path) -> Result<()> {
-    let top = top_dir(archive)?;
-    let partial = archive.with_file_name(format!(".{top}.partial-{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        let file = File::create(&partial).with_context(|| format!("{}: cannot create", partial.display()))?;
-        let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::default()));
-        tar.follow_symlinks(false);
-        tar.mode(tar::HeaderMode::Deterministic);
-        tar.append_dir(&top, root)?;
-        for rel in entries(root)? {
-            tar.append_path_with_name(root.join(&rel), Path::new(&top).join(&rel))
-                .with_context(|| format!("{}: cannot archive", rel.display()))?;
-        }
+/// Writes the directory `root` to `file` as a gzip-compressed tar whose
+/// entries sit under `top`. Each entry is written under the cleanup lock
+/// ([`cleanup::writing`]), so an interruption is handled between entries.
+pub fn write_tar_gz(root: &Path, top: &str, file: File) -> Result<()> {
+    let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::default()));
+    tar.follow_symlinks(false);
+    tar.mode(tar::HeaderMode::Deterministic);
+    cleanup::writing(|| tar.append_dir(top, root))?;
+    for rel in entries(root)? {
+        cleanup::writing(|| tar.append_path_with_name(root.join(&rel), Path::new(top).join(&rel)))
+            .with_context(|| format!("{}: cannot archive", rel.display()))?;
+    }
+    cleanup::writing(|| -> Result<()> {
         tar.into_inner()?.finish()?.sync_all()?;
         Ok(())
-    })();
-    match result {
-        Ok(()) => fs::rename(&partial, archive).with_context(|| format!("{}: cannot write", archive.display())),
-        Err(err) => {
-            let _ = fs::remove_file(&partial);
-            Err(err.context(format!("{}: cannot write the archive", archive.display())))
-        }
-    }
+    })
 }
 
 #[cfg(test)]

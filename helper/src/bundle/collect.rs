@@ -1,7 +1,9 @@
 //! Copying the inputs into the staging directory: a directory (a store path,
 //! `./result`) keeps its layout at the bundle root; a single ELF file goes to
 //! bin/ (an executable) or lib/ (a shared library). Symlinks that stay inside
-//! their input stay symlinks; the others are followed and their targets copied.
+//! their input stay symlinks; the others are followed and their targets copied
+//! (never one leading to the staging directory or above it). Every write runs
+//! under [`cleanup::writing`].
 
 use std::{
     collections::HashSet,
@@ -12,7 +14,7 @@ use std::{
 
 use anyhow::{Context, Result};
 
-use super::{layout, path_map::PathMap};
+use super::{cleanup, layout, path_map::PathMap};
 use crate::elf::{self, ElfInfo, ElfKind};
 
 /// One regular file placed in the staging directory.
@@ -110,14 +112,16 @@ fn place_file(source: &Path, canonical: &Path, dest: &Path, staging: &Path, out:
 
 /// Copies a file, keeping its mode but writable by its owner (store files are read-only).
 pub fn copy_writable(from: &Path, to: &Path) -> Result<()> {
-    if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    fs::copy(from, to)?;
-    let mut perms = fs::metadata(to)?.permissions();
-    perms.set_mode(perms.mode() | 0o200);
-    fs::set_permissions(to, perms)?;
-    Ok(())
+    cleanup::writing(|| {
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::copy(from, to)?;
+        let mut perms = fs::metadata(to)?.permissions();
+        perms.set_mode(perms.mode() | 0o200);
+        fs::set_permissions(to, perms)?;
+        Ok(())
+    })
 }
 
 /// True when two files hold the same bytes.
@@ -143,7 +147,7 @@ fn walk(
     visited: &mut HashSet<PathBuf>,
     out: &mut Collected,
 ) -> Result<()> {
-    fs::create_dir_all(staging.join(dest))
+    cleanup::writing(|| fs::create_dir_all(staging.join(dest)))
         .with_context(|| format!("cannot create {}", staging.join(dest).display()))?;
     let mut entries: Vec<_> = fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list directory", reached.display()))?
@@ -184,12 +188,17 @@ fn walk_entry(
             let link_dir = dest.parent().unwrap_or(Path::new(""));
             let root_dest = dest_of_root(dest, path, root);
             let link = layout::relative(link_dir, &root_dest.join(inside));
-            symlink(&link, staging.join(dest)).with_context(|| format!("{}: cannot copy symlink", shown.display()))?;
+            cleanup::writing(|| symlink(&link, staging.join(dest)))
+                .with_context(|| format!("{}: cannot copy symlink", shown.display()))?;
             out.symlinks.push((dest.to_path_buf(), link));
             return Ok(());
         }
         let target = fs::metadata(&resolved).with_context(|| format!("{}: cannot read", resolved.display()))?;
         if target.is_dir() {
+            if resolved.starts_with(staging) || staging.starts_with(&resolved) {
+                out.warnings.push(format!("{}: leads to the bundle being made, left out", shown.display()));
+                return Ok(());
+            }
             if !visited.insert(resolved.clone()) {
                 out.warnings.push(format!("{}: symlink loop, left out", shown.display()));
                 return Ok(());

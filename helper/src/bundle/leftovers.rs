@@ -69,7 +69,7 @@ pub fn sweep(staging: &Path, map: &PathMap) -> Leftovers {
                 let lookup = |reference: &str| map.lookup(reference).filter(|dest| staging.join(dest).exists());
                 if let Some(r) = shell_wrapper::rewrite(text, &rel, &prefixes, lookup) {
                     if r.text != text {
-                        if let Err(err) = fs::write(&path, &r.text) {
+                        if let Err(err) = super::cleanup::writing(|| fs::write(&path, &r.text)) {
                             out.errors.push(format!("{}: cannot rewrite: {err}", rel.display()));
                             continue;
                         }

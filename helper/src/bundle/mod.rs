@@ -8,13 +8,19 @@
 //! is reported ([`leftovers`]); the result is checked against the target
 //! ([`judge`]) and refused when incompatible, else written as a directory
 //! and/or a .tar.gz with a manifest ([`manifest`], [`archive`]).
+//!
+//! The outputs are checked before any work and the bundle is assembled
+//! beside them, moved into place only when complete ([`output`]); an error
+//! or a signal leaves nothing behind ([`cleanup`]).
 
 pub mod archive;
+pub mod cleanup;
 pub mod collect;
 pub mod judge;
 pub mod layout;
 pub mod leftovers;
 pub mod manifest;
+pub mod output;
 pub mod patchelf;
 pub mod path_map;
 pub mod rewrite;
@@ -33,6 +39,7 @@ use serde::Serialize;
 use crate::{
     finding::Finding,
     profile::{Profile, GLIBC_SYSTEM_LIBS},
+    scan::closure::Closure,
 };
 use manifest::{FileKind, Manifest, ManifestFile};
 use patchelf::Patchelf;
@@ -56,14 +63,15 @@ pub struct Options {
     pub vendors: Vec<String>,
     /// Extra directories to find libraries in.
     pub lib_paths: Vec<PathBuf>,
-    /// Store paths of the inputs' closure: their lib dirs are searched too.
+    /// Paths that travel with the inputs (`--closure`): libraries are looked
+    /// for in them as [`crate::scan::closure`] describes.
     pub closure: Vec<PathBuf>,
     /// Bundle even what the compatibility check refuses.
     pub force: bool,
     pub patchelf: Option<PathBuf>,
-    /// Output directory (must not exist, or be empty).
+    /// Output directory (must not exist, or be empty; not inside an input).
     pub dir: Option<PathBuf>,
-    /// Output .tar.gz.
+    /// Output .tar.gz (not inside an input, nor inside `dir`).
     pub archive: Option<PathBuf>,
 }
 
@@ -79,55 +87,6 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
-/// Where the bundle is assembled: the output directory itself, or a
-/// temporary one when only an archive is asked for. Removed on failure.
-struct Staging {
-    path: PathBuf,
-    _temp: Option<tempfile::TempDir>,
-    created: bool,
-    keep: bool,
-}
-
-impl Staging {
-    fn new(dir: Option<&Path>) -> Result<Staging> {
-        match dir {
-            Some(dir) => {
-                let created = !dir.exists();
-                if created {
-                    fs::create_dir_all(dir).with_context(|| format!("--dir {}: cannot create", dir.display()))?;
-                } else if fs::read_dir(dir)
-                    .with_context(|| format!("--dir {}: not a directory", dir.display()))?
-                    .next()
-                    .is_some()
-                {
-                    bail!("--dir {}: exists and is not empty; give a new or empty directory", dir.display());
-                }
-                Ok(Staging { path: dir.to_path_buf(), _temp: None, created, keep: false })
-            }
-            None => {
-                let temp = tempfile::Builder::new().prefix("compat-bundle").tempdir()?;
-                Ok(Staging { path: temp.path().to_path_buf(), _temp: Some(temp), created: false, keep: false })
-            }
-        }
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if self.keep || self._temp.is_some() {
-            return;
-        }
-        if self.created {
-            let _ = fs::remove_dir_all(&self.path);
-        } else if let Ok(entries) = fs::read_dir(&self.path) {
-            for entry in entries.flatten() {
-                let p = entry.path();
-                let _ = if p.is_dir() && !p.is_symlink() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
-            }
-        }
-    }
-}
-
 fn fail_with(errors: &[String], what: &str) -> Result<()> {
     if errors.is_empty() {
         return Ok(());
@@ -137,12 +96,7 @@ fn fail_with(errors: &[String], what: &str) -> Result<()> {
 
 /// Makes the bundle `opts` describes.
 pub fn bundle(opts: &Options) -> Result<Outcome> {
-    if opts.dir.is_none() && opts.archive.is_none() {
-        bail!("no output given: use -o FILE.tar.gz and/or --dir DIR");
-    }
-    if let Some(archive) = &opts.archive {
-        archive::top_dir(archive)?;
-    }
+    let destination = output::Destination::check(opts.dir.as_deref(), opts.archive.as_deref(), &opts.inputs)?;
     for name in &opts.vendors {
         if GLIBC_SYSTEM_LIBS.contains(&name.as_str()) {
             bail!("--vendor {name}: glibc's own libraries cannot travel; the target's loader needs its own {name}");
@@ -151,14 +105,15 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
             bail!("--vendor {name} and --exclude {name} contradict each other");
         }
     }
+    let closure = Closure::open(&opts.closure)?;
     let patchelf = Patchelf::locate(opts.patchelf.as_deref())?;
-    let staging = Staging::new(opts.dir.as_deref())?;
-    let root = staging.path.clone();
+    let staging = destination.stage()?;
+    let root = staging.root().to_path_buf();
 
     let mut collected = collect::collect(&opts.inputs, &root);
     fail_with(&collected.errors, "cannot bundle these inputs")?;
 
-    let search = vendor::SearchDirs::new(&opts.lib_paths, &opts.closure, &collected.roots);
+    let search = vendor::SearchDirs::new(&opts.lib_paths, &collected.roots, closure);
     let resolution = vendor::resolve_all(&mut collected, &root, &opts.profile, &opts.excludes, &opts.vendors, &search);
     fail_with(&resolution.errors, "cannot bundle: libraries not resolved")?;
 
@@ -204,12 +159,8 @@ pub fn bundle(opts: &Options) -> Result<Outcome> {
     }
 
     let text = serde_json::to_string_pretty(&outcome.manifest)? + "\n";
-    fs::write(root.join(layout::MANIFEST), text).context("cannot write the manifest")?;
-    if let Some(archive) = &opts.archive {
-        archive::write_tar_gz(&root, archive)?;
-    }
-    let mut staging = staging;
-    staging.keep = opts.dir.is_some();
+    cleanup::writing(|| fs::write(root.join(layout::MANIFEST), text)).context("cannot write the manifest")?;
+    staging.finish(&destination)?;
     Ok(outcome)
 }
 

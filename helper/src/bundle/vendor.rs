@@ -19,6 +19,7 @@ use super::{
 use crate::{
     elf::{self, resolve, ElfInfo},
     profile::Profile,
+    scan::closure::Closure,
 };
 
 /// One ELF file of the bundle and where its libraries are in the bundle.
@@ -75,16 +76,18 @@ pub struct Resolution {
     pub errors: Vec<String>,
 }
 
-/// What the search for libraries may use besides each file's own RUNPATH.
+/// What the search for libraries may use besides each file's own RUNPATH:
+/// `dirs` in order, then the `--closure` paths (see [`Closure`]).
 pub struct SearchDirs {
     pub dirs: Vec<PathBuf>,
+    pub closure: Closure,
 }
 
 impl SearchDirs {
-    /// `--lib-path` dirs, then lib/ and lib64/ of each `--closure` path and of each input directory.
-    pub fn new(lib_paths: &[PathBuf], closure: &[PathBuf], roots: &[PathBuf]) -> SearchDirs {
+    /// `--lib-path` dirs, then lib/ and lib64/ of each input directory, then `closure`.
+    pub fn new(lib_paths: &[PathBuf], roots: &[PathBuf], closure: Closure) -> SearchDirs {
         let mut dirs: Vec<PathBuf> = lib_paths.to_vec();
-        for base in closure.iter().chain(roots) {
+        for base in roots {
             for sub in ["lib", "lib64"] {
                 let d = base.join(sub);
                 if d.is_dir() && !dirs.contains(&d) {
@@ -92,7 +95,7 @@ impl SearchDirs {
                 }
             }
         }
-        SearchDirs { dirs }
+        SearchDirs { dirs, closure }
     }
 }
 
@@ -144,7 +147,10 @@ pub fn resolve_all(
                 res.system.insert(name);
                 continue;
             }
-            let Some(found) = search_path.find(&needed, &file.info) else {
+            let found = search_path
+                .find(&needed, &file.info)
+                .or_else(|| search.closure.find(&name, |c| resolve::matches_machine(c, &file.info)));
+            let Some(found) = found else {
                 let entries = file.search_entries();
                 res.errors.push(format!(
                     "{}: needs {needed}, which is not a system library of {} and is found neither through its \

@@ -2,7 +2,7 @@
 
 use std::{io::IsTerminal, path::PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::{
     bundle::{self, Options},
@@ -28,9 +28,21 @@ fn style(terminal: bool) -> scan::human::Style {
 /// The result is checked like `compat scan --portable`; a bundle the target
 /// cannot run is refused (exit 1) with the report, unless --force.
 ///
+/// --closure PATH (as for `compat scan`): PATH travels with the inputs. A
+/// library the target lacks that a file's RUNPATH, --lib-path and the inputs'
+/// lib dirs do not give is looked for by name in PATH and everywhere under
+/// it (shallowest first: PATH, PATH/lib, PATH/lib64, then deeper), and
+/// copied to lib/. A missing or unreadable --closure path is an error (exit 2).
+///
 /// Directory inputs keep their layout at the bundle root; a single executable
 /// goes to bin/, a single library to lib/. The bundle holds compat-manifest.json:
 /// its files, the vendored libraries and where they came from, the profile.
+///
+/// The outputs may not lie inside an input directory (`compat bundle . --dir
+/// dist` is refused: write it beside the input). The bundle is assembled in
+/// a hidden staging directory beside the output and moved into place only
+/// when complete: on an error, SIGINT or SIGTERM nothing of it is left, and
+/// an interrupted run exits with 128 + the signal (130, 143).
 ///
 /// Examples:
 ///
@@ -49,10 +61,11 @@ pub struct Args {
     /// Store paths, directories or ELF files to bundle.
     #[arg(required = true, value_name = "PATH")]
     pub inputs: Vec<PathBuf>,
-    /// Write the bundle as this .tar.gz (entries under a top dir named after it).
+    /// Write the bundle as this .tar.gz (entries under a top dir named after it;
+    /// an existing file is replaced). Not inside an input nor inside --dir.
     #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
     pub output: Option<PathBuf>,
-    /// Write the bundle into this directory (new or empty).
+    /// Write the bundle into this directory (new or empty; not inside an input).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Leave this library out although the target's base system lacks it (repeatable).
@@ -65,8 +78,9 @@ pub struct Args {
     /// Also look for libraries in this directory (repeatable).
     #[arg(long, value_name = "DIR")]
     pub lib_path: Vec<PathBuf>,
-    /// Store paths of the inputs' closure; their lib/ dirs are searched too
-    /// (e.g. `--closure $(nix-store -qR ./result)`; put it after the inputs).
+    /// Paths that travel with the inputs, e.g. `--closure $(nix-store -qR ./result)`
+    /// (put it after the inputs): a library not found through RUNPATH is
+    /// looked for in them (see above). A missing one is an error.
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub closure: Vec<PathBuf>,
     /// Bundle even what the compatibility check refuses (warns on stderr).
@@ -81,6 +95,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<u8> {
+    bundle::cleanup::remove_on_signals().context("cannot set up the signal handlers")?;
     let profile = args.target.resolve()?;
     let opts = Options {
         inputs: args.inputs,

@@ -8,7 +8,7 @@ use std::{
 use anyhow::{bail, Context, Result};
 
 use super::target::TargetArgs;
-use crate::scan::{self, human, ScanOptions};
+use crate::scan::{self, closure::Closure, human, ScanOptions};
 
 /// Check ELF files for anything the target cannot load or run.
 ///
@@ -26,6 +26,12 @@ use crate::scan::{self, human, ScanOptions};
 /// Non-ELF files are skipped. Inside a directory, devices, FIFOs, sockets,
 /// symlinks to them and dangling symlinks are skipped without being opened
 /// (and counted); named as a PATH, each is an error.
+///
+/// --closure PATH (as for `compat bundle`): PATH travels with the output.
+/// Everything under it counts as shipped, and a library the target lacks
+/// that a file's RUNPATH does not find is looked for by name in PATH and
+/// everywhere under it (shallowest first: PATH, PATH/lib, PATH/lib64, then
+/// deeper). A missing or unreadable --closure path is an error (exit 2).
 ///
 /// Examples:
 ///
@@ -59,7 +65,8 @@ pub struct Args {
     pub portable: bool,
 
     /// A path that travels with the output (a store path of its closure):
-    /// libraries under it count as shipped. Repeat for several.
+    /// libraries in it or anywhere under it count as shipped (see above).
+    /// Repeat for several.
     #[arg(long, value_name = "PATH")]
     pub closure: Vec<PathBuf>,
 
@@ -86,7 +93,7 @@ pub fn run(args: Args) -> Result<u8> {
     let options = ScanOptions {
         portable: args.portable,
         syscalls: !args.no_syscalls,
-        closure,
+        closure: Closure::open(&closure)?,
         progress: io::stderr().is_terminal(),
     };
     let report = scan::scan_paths(&args.paths, &profile, &options);

@@ -8,6 +8,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use super::closure::Closure;
 use crate::elf::{
     resolve::{self, SearchPath},
     ElfInfo, ElfKind,
@@ -26,9 +27,9 @@ pub enum Source {
 pub struct Libraries {
     /// Canonical paths under which a library counts as shipped.
     roots: HashSet<PathBuf>,
-    /// Real paths of the `--closure` paths: what is there travels along,
-    /// the C library and its loader included.
-    closure: HashSet<PathBuf>,
+    /// The `--closure` paths: what is there travels along, the C library
+    /// and its loader included.
+    closure: Closure,
     /// Parsed shipped libraries by canonical path (`None`: unreadable / not ELF).
     infos: Mutex<HashMap<PathBuf, Option<Arc<ElfInfo>>>>,
     /// Shipped shared libraries by SONAME and by file name, for NEEDED that a
@@ -40,11 +41,10 @@ pub struct Libraries {
 
 impl Libraries {
     /// `roots`: the real paths of the scanned paths and closure paths;
-    /// `closure`: those of the closure paths alone; `scanned`: the ELF files
-    /// already parsed (real path, facts).
-    pub fn new(roots: Vec<PathBuf>, closure: Vec<PathBuf>, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
+    /// `closure`: the closure paths; `scanned`: the ELF files already
+    /// parsed (real path, facts).
+    pub fn new(roots: Vec<PathBuf>, closure: Closure, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
         let roots = roots.into_iter().collect();
-        let closure = closure.into_iter().collect();
         let mut by_name: HashMap<String, Vec<PathBuf>> = HashMap::new();
         let mut infos = HashMap::new();
         for (path, info) in scanned {
@@ -100,10 +100,6 @@ impl Libraries {
         canonical.ancestors().any(|dir| self.roots.contains(dir))
     }
 
-    fn in_closure(&self, canonical: &Path) -> bool {
-        canonical.ancestors().any(|dir| self.closure.contains(dir))
-    }
-
     /// A library the loader takes from those loaded with `file` when they
     /// travel in the closure: the file's own interpreter (ld.so), or a library
     /// next to it (glibc's libc.so.6 and ld.so, loaded together). The loader
@@ -118,7 +114,7 @@ impl Libraries {
         let sibling = file.parent().map(|dir| dir.join(soname));
         for candidate in interpreter.map(Path::to_path_buf).into_iter().chain(sibling) {
             let Some(canonical) = self.canonical(&candidate) else { continue };
-            if self.in_closure(&canonical) && self.probe(&canonical) == want {
+            if self.closure.contains(&canonical) && self.probe(&canonical) == want {
                 if let Some(lib) = self.info(&canonical) {
                     return Some((canonical, lib));
                 }
@@ -143,9 +139,10 @@ impl Libraries {
 
     /// Where `soname`, needed by `file` (canonical path, facts `info`), comes from:
     /// shipped when found through the file's RPATH/RUNPATH inside the shipped
-    /// set or next to it through `$ORIGIN`, or among the scanned libraries
-    /// when `system_lib` is false (a library the target does not provide
-    /// anyway); otherwise the target's system.
+    /// set or next to it through `$ORIGIN`; when `system_lib` is false (a
+    /// library the target does not provide anyway), also when found among
+    /// the scanned libraries or, by name, under a `--closure` path (the
+    /// lookup `compat bundle` makes too); otherwise the target's system.
     /// `search` is the file's own search path (`SearchPath::for_file` without extras).
     pub fn source(&self, file: &Path, info: &ElfInfo, search: &SearchPath, soname: &str, system_lib: bool) -> Source {
         let want = Some((info.bits, info.machine));
@@ -168,6 +165,13 @@ impl Libraries {
                         if let Some(lib) = self.info(candidate) {
                             return Source::Shipped { path: candidate.clone(), info: lib };
                         }
+                    }
+                }
+            }
+            if let Some(found) = self.closure.find(soname, |c| self.probe(c) == want) {
+                if let Some(canonical) = self.canonical(&found) {
+                    if let Some(lib) = self.info(&canonical) {
+                        return Source::Shipped { path: canonical, info: lib };
                     }
                 }
             }

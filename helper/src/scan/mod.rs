@@ -21,6 +21,7 @@
 //! Shipped libraries reached outside the inputs are checked in turn.
 
 mod check;
+pub mod closure;
 pub mod human;
 mod libraries;
 mod progress;
@@ -44,6 +45,7 @@ use crate::{
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
 };
+use closure::Closure;
 use libraries::Libraries;
 
 /// How to scan.
@@ -54,16 +56,16 @@ pub struct ScanOptions {
     pub portable: bool,
     /// Run the system call analysis (`--no-syscalls` turns it off).
     pub syscalls: bool,
-    /// Store paths (or any dirs) that travel with the output: libraries
-    /// found in them count as shipped.
-    pub closure: Vec<PathBuf>,
+    /// Paths that travel with the output (`--closure`, see [`closure`]):
+    /// libraries in them count as shipped.
+    pub closure: Closure,
     /// Show progress on stderr (the CLI sets it when stderr is a terminal).
     pub progress: bool,
 }
 
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
-        ScanOptions { portable: false, syscalls: true, closure: Vec::new(), progress: false }
+        ScanOptions { portable: false, syscalls: true, closure: Closure::default(), progress: false }
     }
 }
 
@@ -114,12 +116,11 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
 
     // What counts as shipped: the given directories, the given files (known
     // by their real paths already) and the closure.
-    let closure: Vec<PathBuf> = options.closure.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut roots: Vec<PathBuf> = root_dirs.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    roots.extend(closure.iter().cloned());
+    roots.extend(options.closure.real_paths().cloned());
     roots.extend(parsed.iter().map(|p| p.canonical.clone()));
     let known: Vec<(PathBuf, Arc<ElfInfo>)> = parsed.iter().map(|p| (p.canonical.clone(), p.info.clone())).collect();
-    let libraries = Libraries::new(roots, closure, &known);
+    let libraries = Libraries::new(roots, options.closure.clone(), &known);
 
     // Judge needs; shipped libraries outside the inputs are read and judged in later rounds.
     let mut checked: HashSet<PathBuf> = parsed.iter().map(|p| p.canonical.clone()).collect();
