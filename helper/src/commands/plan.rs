@@ -155,11 +155,22 @@ pub fn run(args: Args) -> Result<u8> {
     let caches: Vec<Cache> =
         args.caches.iter().map(|url| Cache::parse(url).with_context(|| "--cache")).collect::<Result<_>>()?;
     // Nix's configuration: the default caches, and the store when not given.
-    let config = if args.no_cache { None } else { Some(config::read(&tools, &tools.store_args())?) };
+    let config = if args.no_cache {
+        None
+    } else {
+        match config::read(&tools, &tools.store_args()) {
+            Ok(config) => Some(config),
+            // The caches and the store are given: the configuration is not needed.
+            Err(_) if !args.caches.is_empty() => Some(config::NixConfig::default()),
+            Err(e) => {
+                return Err(e.context("the default caches are the substituters of Nix's configuration; name caches with --cache URL, or leave them out with --no-cache"))
+            }
+        }
+    };
     let store_url = match (&args.store, &config) {
         (Some(s), _) => s.clone(),
-        (None, Some(c)) => c.store.clone(),
-        (None, None) => "auto".to_string(),
+        (None, Some(c)) if !c.store.is_empty() => c.store.clone(),
+        (None, _) => "auto".to_string(),
     };
     let root = store::root_of(&store_url).ok_or_else(|| {
         anyhow!("store '{store_url}' is not on this machine; compat reads .drv files, so plan against a local store (a directory, local?root=DIR, daemon)")

@@ -75,7 +75,7 @@ impl NixTools {
     pub fn nix(&self) -> Result<&Path> {
         let nix = self.nix.as_deref().ok_or_else(|| {
             anyhow!(
-                "flake references need the `nix` command, which is not beside {}; use -f FILE ATTR instead",
+                "the `nix` command is not beside {} (flake references, Nix's configuration and non-file:// caches need it; for a package use -f FILE ATTR instead)",
                 self.nix_instantiate.display()
             )
         })?;
