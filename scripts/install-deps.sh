@@ -21,6 +21,7 @@ packages=(
   xz-utils ca-certificates
   jq                      # tests/profiles/check-debian.sh reads the profiles
   debootstrap             # scripts/with-current-nix.sh: a Debian 13 root with Nix 2.26
+  openssh-server openssh-client  # tests/remote: a builder reached over ssh on loopback
 )
 
 missing=()

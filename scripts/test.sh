@@ -2,8 +2,8 @@
 # Runs every test of the project: Rust units and integration tests (ELF
 # fixtures compiled here, a real Debian 11 sysroot and loader), the Nix
 # tests (under Debian 12's Nix 2.8 and Debian 13's 2.26), the signed-cache
-# test, the real-kernel harness and the real-build ladder. Installs what it
-# needs first.
+# and remote-builder tests, the real-kernel harness and the real-build
+# ladder. Installs what it needs first.
 #
 # Every step runs, even after one fails, so one failure does not hide the
 # state of the others. A summary closes the output; its last line is
@@ -55,6 +55,7 @@ step "cargo test" cargo test --workspace --no-fail-fast
 step "nix (lib tests; evaluation against COMPAT_NIXPKGS when set; glibc patches against Debian sources)" tests/nix/run.sh
 step "nix tests again under current Nix (Debian 13's 2.26, empty store)" scripts/with-current-nix.sh tests/nix/run.sh
 step "a signed binary cache: substitution into an empty store; untrusted and tampered refused" tests/cache/signed-cache.sh
+step "a remote builder over ssh on loopback: built there with --max-jobs 0 here, identical to a local build" tests/remote/ssh-builder.sh
 step "real-kernel harness: compat scan vs Debian 11's 5.10 kernel under qemu" \
   cargo test --test kernel_harness -- --ignored --nocapture
 step "real-build ladder: glibc 2.31 and programs built by Nix with GCC 14.2 / binutils 2.44 / make 4.4.1, proven on Debian 11" \

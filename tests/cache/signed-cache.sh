@@ -3,6 +3,8 @@
 # a key made by `nix key generate-secret`, copied to a file:// cache, and
 # substituted into a second, empty store with nothing built (--max-jobs 0)
 # -- only while the cache's public key is trusted and its files untouched.
+# `compat plan --cache` against that cache must count what Nix's dry run
+# counts (COMPAT_BIN names the compat binary; default target/debug/compat).
 # README's "Sharing builds" section shows the same setup for a team.
 #
 #   tests/cache/signed-cache.sh
@@ -27,6 +29,9 @@ trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 if [ -n "${COMPAT_NIXPKGS:-}" ] && paths=$(scripts/real-build.sh --json 2>"$work/real-build.err"); then
   top=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["programs"]["hello"])' "$paths")
   what="the real-build ladder's hello on glibc 2.31"
+  # The same arguments real-build.sh gives ladder.nix (its files and sources directories).
+  cache_root=${COMPAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compat}
+  top_expr="(import $PWD/tests/real-build/ladder.nix { nixpkgs = $COMPAT_NIXPKGS; files = $cache_root/debian-bootstrap-files-trixie; sources = $cache_root/real-build/sources; }).programs.hello"
 else
   busybox=$(command -v busybox || echo /bin/busybox)
   cat >"$work/small.nix" <<EOF
@@ -45,6 +50,7 @@ mk "compat-cache-top" "busybox mkdir \$out && busybox echo \${dep}/data > \$out/
 EOF
   top=$(nix-build --no-out-link "$work/small.nix" 2>"$work/build.err") || { fail "building the small derivations: $(cat "$work/build.err")"; top=; }
   what="two small derivations"
+  top_expr="import $work/small.nix"
 fi
 [ -n "$top" ] || { echo "cache: $passed passed, $failed failed"; exit 1; }
 closure=$(nix-store -qR "$top")
@@ -91,7 +97,42 @@ else
   pass "refused when the cache's key is not trusted ($(grep -o 'lacks a valid signature\|cannot build\|not signed' "$work/store-untrusted.out" | head -n 1))"
 fi
 
-# 5. A tampered entry: one byte of a file's contents inside the top's NAR
+# 5. compat plan --cache against this cache, in a new empty store (--store):
+# its counts must be Nix's own (nix-store --realise --dry-run with the cache
+# as the only substituter). Once with the whole cache, once with the top's
+# narinfo left out (a hard-linked copy), so the top and what builds it must
+# be built.
+compat=${COMPAT_BIN:-target/debug/compat}
+[ -x "$compat" ] || cargo build --quiet 2>"$work/cargo.err" || fail "building compat: $(tail -n 3 "$work/cargo.err")"
+printf '{ }: { top = %s; }\n' "$top_expr" >"$work/plan.nix"
+# dry_counts STORE DRV CACHE: "BUILD FETCH" as nix-store --realise --dry-run lists them.
+dry_counts() {
+  nix-store --store "$1" --realise --dry-run "$2" --option substituters "$3" 2>&1 | awk '
+    /will be built/ { s = "b"; next } /will be fetched/ { s = "f"; next } /^  / { n[s]++; next } { s = "" }
+    END { printf "%d %d\n", n["b"], n["f"] }'
+}
+# plan_check LABEL CACHE: compat plan vs Nix in a fresh store.
+plan_check() {
+  local store="$work/plan-store-$1" start=$SECONDS json drv mine theirs
+  if json=$("$compat" plan --store "$store" -f "$work/plan.nix" top --cache "$2" --json 2>"$work/plan-$1.err"); then
+    drv=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["drvPath"])' <<<"$json")
+    mine=$(python3 -c 'import json, sys; a = json.load(sys.stdin)["availability"]; print(a["build"], a["fetch"])' <<<"$json")
+    theirs=$(dry_counts "$store" "$drv" "$2")
+    if [ "$mine" = "$theirs" ]; then
+      pass "compat plan --cache ($1): $mine (build, fetch), as nix-store --realise --dry-run says; $((SECONDS - start)) s"
+    else
+      fail "compat plan --cache ($1) says $mine (build, fetch), nix-store --realise --dry-run $theirs"
+    fi
+  else
+    fail "compat plan --cache ($1): $(tail -n 5 "$work/plan-$1.err")"
+  fi
+}
+plan_check "whole cache" "$cache"
+cp -al "$work/cache" "$work/cache-without-top"
+rm -f "$work/cache-without-top/$(basename "$top" | cut -d- -f1).narinfo"
+plan_check "top left out" "file://$work/cache-without-top?compression=none"
+
+# 6. A tampered entry: one byte of a file's contents inside the top's NAR
 # changed (the archive stays well-formed). Refused.
 nar=$(sed -n 's/^URL: //p' "$work/cache/$(basename "$top" | cut -d- -f1).narinfo")
 chmod -R u+w "$work/cache"

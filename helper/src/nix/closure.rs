@@ -1,13 +1,14 @@
 //! The build closure of a package: every derivation needed to build it,
 //! named and versioned, from two Nix calls (instantiate, then
-//! `nix-store -q --requisites`) and the `.drv` files themselves.
+//! `nix-store -q --requisites`) and the `.drv` files themselves, with the
+//! graph between them (outputs, inputs) for what must be built or fetched.
 
 use std::{collections::BTreeMap, path::Path};
 
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use super::{derivation::Derivation, drv_name, installable::Installable, run::run, tools::NixTools};
+use super::{derivation::Derivation, drv_name, installable::Installable, run::run, store, tools::NixTools};
 
 /// One package (name and version) of a closure, with every derivation that builds it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -32,18 +33,39 @@ pub struct Closure {
     pub sources: usize,
     /// `.drv` files that could not be read (named from their store path instead).
     pub unreadable: Vec<String>,
+    /// Every readable derivation of the closure (fixed-output ones included), by path.
+    #[serde(skip)]
+    pub nodes: BTreeMap<String, Node>,
+}
+
+/// One derivation as a node of the build graph.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Node {
+    /// Output name -> store path ("" when not known before building).
+    pub outputs: BTreeMap<String, String>,
+    /// Input derivation -> the outputs of it that are used.
+    pub input_drvs: BTreeMap<String, Vec<String>>,
+    /// False when the derivation forbids substitution (`allowSubstitutes = false`).
+    pub substitutes_allowed: bool,
+    pub name: String,
+    pub version: String,
 }
 
 /// Instantiates `installable` and returns its store derivation path.
 pub fn instantiate(tools: &NixTools, installable: &Installable) -> Result<String> {
+    let store_args = tools.store_args();
     let out = match installable {
         Installable::Flake(reference) => {
             let mut args = vec!["path-info", "--derivation", reference.as_str()];
             args.extend(tools.flake_args.iter().map(String::as_str));
+            args.extend(store_args.iter().map(String::as_str));
             run(tools.nix()?, &args)?
         }
         Installable::File { path, attr } => {
-            run(&tools.nix_instantiate, &[&path.display().to_string(), "--attr", attr])?
+            let path = path.display().to_string();
+            let mut args = vec![path.as_str(), "--attr", attr];
+            args.extend(store_args.iter().map(String::as_str));
+            run(&tools.nix_instantiate, &args)?
         }
     };
     // nix-instantiate prints "/nix/store/...-audit-2.8.5.drv!bin" when the
@@ -54,20 +76,22 @@ pub fn instantiate(tools: &NixTools, installable: &Installable) -> Result<String
     }
 }
 
-/// Walks the build closure of `drv_path`: one `nix-store` call, then the `.drv` files.
-pub fn walk(tools: &NixTools, drv_path: &str) -> Result<Closure> {
-    let listing = run(&tools.nix_store, &["--query", "--requisites", drv_path])?;
+/// Walks the build closure of `drv_path`: one `nix-store` call, then the
+/// `.drv` files, read under `root` (the store's root directory: "/" but for
+/// a store kept in another directory).
+pub fn walk(tools: &NixTools, drv_path: &str, root: &Path) -> Result<Closure> {
+    let mut args = vec!["--query", "--requisites", drv_path];
+    let store_args = tools.store_args();
+    args.extend(store_args.iter().map(String::as_str));
+    let listing = run(&tools.nix_store, &args)?;
+    let mut nodes = BTreeMap::new();
     let mut packages: BTreeMap<(String, String), ClosurePackage> = BTreeMap::new();
     let mut sources = 0;
     let mut unreadable = Vec::new();
     for path in listing.lines().map(str::trim).filter(|p| p.ends_with(".drv")) {
         let store_name = drv_name::store_name(path).trim_end_matches(".drv");
-        let (name, version, cpu) = match Derivation::read(Path::new(path)) {
+        let (name, version, cpu) = match Derivation::read(&store::file_of(root, path)) {
             Ok(drv) => {
-                if drv.fixed_output {
-                    sources += 1;
-                    continue;
-                }
                 let cpu = drv.system.split_once('-').map(|(cpu, _)| cpu.to_string());
                 let (name, version) = match drv.pname_version() {
                     Some(pv) => pv,
@@ -76,6 +100,20 @@ pub fn walk(tools: &NixTools, drv_path: &str) -> Result<Closure> {
                         (n.to_string(), v.to_string())
                     }
                 };
+                nodes.insert(
+                    path.to_string(),
+                    Node {
+                        substitutes_allowed: drv.substitutes_allowed(),
+                        outputs: drv.outputs,
+                        input_drvs: drv.input_drvs,
+                        name: name.clone(),
+                        version: version.clone(),
+                    },
+                );
+                if drv.fixed_output {
+                    sources += 1;
+                    continue;
+                }
                 (name, version, cpu)
             }
             Err(_) => {
@@ -92,5 +130,11 @@ pub fn walk(tools: &NixTools, drv_path: &str) -> Result<Closure> {
         });
         entry.drv_paths.push(path.to_string());
     }
-    Ok(Closure { drv_path: drv_path.to_string(), packages: packages.into_values().collect(), sources, unreadable })
+    Ok(Closure {
+        drv_path: drv_path.to_string(),
+        packages: packages.into_values().collect(),
+        sources,
+        unreadable,
+        nodes,
+    })
 }

@@ -1,5 +1,6 @@
 //! Reading store derivations (`.drv` files, ATerm text) for what `plan`
-//! needs: outputs, system and environment (pname, version).
+//! needs: outputs, input derivations, system and environment (pname,
+//! version, allowSubstitutes).
 
 use std::{collections::BTreeMap, fs, path::Path};
 
@@ -12,6 +13,8 @@ pub struct Derivation {
     pub outputs: BTreeMap<String, String>,
     /// True when an output has a fixed hash: a source or other download.
     pub fixed_output: bool,
+    /// Input derivation -> the outputs of it this one uses.
+    pub input_drvs: BTreeMap<String, Vec<String>>,
     /// "x86_64-linux".
     pub system: String,
     /// The builder's environment.
@@ -50,6 +53,15 @@ impl Derivation {
             drv.fixed_output |= !hash.is_empty();
             drv.outputs.insert(name, path);
         }
+        for input in fields[1].list()? {
+            // ("/nix/store/...drv", ["out", ...]); newer Nix's dynamic
+            // derivations nest further, which is read as far as it is plain.
+            if let [path, outputs] = input.list()? {
+                let names =
+                    outputs.list().map(|o| o.iter().filter_map(|n| n.string().ok()).collect()).unwrap_or_default();
+                drv.input_drvs.insert(path.string()?, names);
+            }
+        }
         drv.system = fields[3].string()?;
         for pair in fields[6].list()? {
             let kv = pair.list()?;
@@ -71,6 +83,20 @@ impl Derivation {
         let pname = attrs.get("pname")?.as_str()?.to_string();
         let version = attrs.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_string();
         Some((pname, version))
+    }
+}
+
+impl Derivation {
+    /// Whether Nix may substitute this derivation's outputs instead of
+    /// building them: false when it sets `allowSubstitutes = false` (as
+    /// nixpkgs' trivial builders do), a plain variable ("1" is true) or a
+    /// boolean in `__json`.
+    pub fn substitutes_allowed(&self) -> bool {
+        if let Some(json) = self.env.get("__json") {
+            let attrs: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+            return attrs.get("allowSubstitutes").and_then(serde_json::Value::as_bool).unwrap_or(true);
+        }
+        self.env.get("allowSubstitutes").is_none_or(|v| v == "1")
     }
 }
 
@@ -205,6 +231,25 @@ mod tests {
         assert_eq!(drv.outputs["out"], "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bash-5.2p26");
         assert_eq!(drv.pname_version(), Some(("bash".into(), "5.2p26".into())));
         assert_eq!(drv.env["script"], "echo \"hi\"\n");
+        assert_eq!(
+            drv.input_drvs.get("/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-bash-5.2.tar.gz.drv"),
+            Some(&vec!["out".to_string()])
+        );
+        assert!(drv.substitutes_allowed());
+    }
+
+    #[test]
+    fn reads_allow_substitutes() {
+        let plain = |value: &str| {
+            let text = format!(
+                r#"Derive([("out","/nix/store/x-a","","")],[],[],"x86_64-linux","/bin/sh",[],[("allowSubstitutes","{value}")])"#
+            );
+            Derivation::parse(&text).unwrap().substitutes_allowed()
+        };
+        assert!(!plain(""), "false is the empty string");
+        assert!(plain("1"));
+        let structured = r#"Derive([("out","/nix/store/x-a","","")],[],[],"x86_64-linux","/bin/sh",[],[("__json","{\"allowSubstitutes\":false}")])"#;
+        assert!(!Derivation::parse(structured).unwrap().substitutes_allowed());
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct NixTools {
     version: OnceLock<Version>,
     /// Extra arguments for `nix` commands on flake references (`--override-input ...`).
     pub flake_args: Vec<String>,
+    /// The store every call works on (`--store URL`), when not Nix's default.
+    pub store: Option<String>,
 }
 
 /// The oldest Nix whose `nix` command compat drives (flakes, `extra-` settings).
@@ -51,7 +53,12 @@ impl NixTools {
         let nix_instantiate = find("nix-instantiate")?;
         let nix_store = find("nix-store")?;
         let nix = find("nix").ok();
-        Ok(NixTools { nix, nix_instantiate, nix_store, version: OnceLock::new(), flake_args: Vec::new() })
+        Ok(NixTools { nix, nix_instantiate, nix_store, version: OnceLock::new(), flake_args: Vec::new(), store: None })
+    }
+
+    /// `--store URL` when a store is named, else nothing: for any Nix command.
+    pub fn store_args(&self) -> Vec<String> {
+        self.store.iter().flat_map(|s| ["--store".to_string(), s.clone()]).collect()
     }
 
     /// The Nix version ("2.8.0", "2.24.10"), from `nix-instantiate --version`.
@@ -68,7 +75,7 @@ impl NixTools {
     pub fn nix(&self) -> Result<&Path> {
         let nix = self.nix.as_deref().ok_or_else(|| {
             anyhow!(
-                "flake references need the `nix` command, which is not beside {}; use -f FILE ATTR instead",
+                "the `nix` command is not beside {} (flake references, Nix's configuration and non-file:// caches need it; for a package use -f FILE ATTR instead)",
                 self.nix_instantiate.display()
             )
         })?;
