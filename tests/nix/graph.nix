@@ -38,6 +38,7 @@ let
         pkgs.glibcLocales.preBuild
       ];
       localesDrv = pkgs.glibcLocales.drvPath;
+      localesParallel = pkgs.glibcLocales.enableParallelBuilding or false;
       packages = map (name: {
         inherit name;
         drv = pkgs.${name}.drvPath;

@@ -58,7 +58,16 @@ let
         in
         standInGlibc next;
     };
-  glibcOverlayOn =
+  # glibcLocales as nixpkgs master has it since late 2025 (read from its
+  # glibc/locales.nix and common.nix): built in parallel, with the locale
+  # directory exported for a patched Makeconfig to pick up.
+  standInLocales = standInGlibc {
+    pname = "glibc-locales";
+    enableParallelBuilding = true;
+    configureFlags = [ "--enable-kernel=3.10.0" ];
+    preBuild = "export inst_complocaledir=\"$TMPDIR/\"/nix/store/glibc/lib/locale\nmkdir -p \"$inst_complocaledir\"\necho 'C.UTF-8/UTF-8 \\' >> ../glibc-2*/localedata/SUPPORTED\n";
+  };
+  glibcOverlayAll =
     version:
     let
       platform = {
@@ -79,18 +88,41 @@ let
           ];
           postInstall = "echo SUPPORTED-LOCALES=C.UTF-8/UTF-8 > ../glibc-2*/localedata/SUPPORTED\nmake -j4 localedata/install-locale-files\n";
         };
+        glibcLocales = standInLocales;
+        glibcLocalesUtf8 = standInLocales;
       };
       final = prev // {
         fetchurl = args: args.url;
         libidn2 = "/nix/store/libidn2";
       };
     in
-    (compat.overlays.glibc {
+    compat.overlays.glibc {
       inherit version;
       kernel = compat.supported.glibc.${version}.kernel;
-    } final prev).glibc;
+    } final prev;
+  glibcOverlayOn = version: (glibcOverlayAll version).glibc;
 
   cases = {
+    # nixpkgs' parallel glibcLocales rests on two glibc patches of its own
+    # that the overlay drops; these releases must build it serially.
+    glibcOverlayLocalesSerial = {
+      expr = map (
+        v:
+        let
+          o = glibcOverlayAll v;
+        in
+        [
+          o.glibcLocales.enableParallelBuilding
+          o.glibcLocalesUtf8.enableParallelBuilding
+          o.glibcLocales.version
+        ]
+      ) compat.glibcVersions;
+      expected = map (v: [
+        false
+        false
+        v
+      ]) compat.glibcVersions;
+    };
     # binutils 2.44 fails glibc < 2.34's configure test for static PIE.
     glibcOverlayDropsStaticPie = {
       expr = map (v: builtins.elem "--enable-static-pie" (glibcOverlayOn v).configureFlags) compat.glibcVersions;
