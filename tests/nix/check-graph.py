@@ -8,8 +8,9 @@ Prints one "ok   ..." or "FAIL ..." line per check. For every set and package:
   tools' stage0 glibc is the target version; every linux-headers derivation
   is the target kernel; the glibc is configured with --enable-kernel=<kernel>.0
   and carries exactly the patches of overlays/glibc/<version>/ (so none of
-  nixpkgs' patches for its newer glibc); the bootstrap tarball is not
-  nixpkgs' current one.
+  nixpkgs' patches for its newer glibc); the bootstrap tarball is the
+  target's default: Debian 11's (pinned by hash) for glibc 2.31 and newer,
+  nixpkgs' 2020 one for 2.28.
 - every set: glibcLocales is the target version, built with it, and built
   serially (see overlays/glibc.nix).
 - "leaf": the package's compiler links against the target glibc, GCC's
@@ -90,9 +91,19 @@ for entry in report:
             check(f"{label}: every glibc after stage0 is {version}", not other, str(other))
             other_h = sorted(names[d] for d, m in headers.items() if m.group(1) != kernel)
             check(f"{label}: every linux-headers is {kernel}", not other_h, str(other_h))
+            # The default bootstrap files: Debian 11's (glibc 2.31, a stage
+            # proven here) where the target allows, else nixpkgs' 2020 tarball.
+            boot = entry.get("bootstrapFiles") or {"name": None}
+            wanted = "nixpkgs-2020" if version == "2.28" else "debian-11"
+            check(f"{label}: default bootstrap files are {wanted}", boot["name"] == wanted, boot["name"])
             tarballs = [d for d, n in names.items() if n == "bootstrap-tools.tar.xz"]
-            urls = [v["env"].get("url", "") for v in show(tarballs).values()] if tarballs else []
-            check(f"{label}: bootstrap tarball predates glibc {version}", any("/stdenv-linux/x86_64/c5aabb0d" in u for u in urls), str(urls))
+            envs = [v["env"] for v in show(tarballs).values()] if tarballs else []
+            if boot["name"] == "debian-11":
+                hashes = [e.get("outputHash", "") for e in envs]
+                check(f"{label}: bootstrap tarball is the pinned Debian 11 one", hashes == [boot.get("tarballSha256")], str(hashes))
+            else:
+                urls = [e.get("url", "") for e in envs]
+                check(f"{label}: bootstrap tarball is nixpkgs' 2020 one", urls == [boot.get("url")] and boot.get("url"), str(urls))
         else:
             check(f"{label}: GCC runtime rebuilt against {version}", pkg["runtimeLibcVersion"] == version, str(pkg["runtimeLibcVersion"]))
             if pkg["name"] == "bash":
