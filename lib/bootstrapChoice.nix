@@ -137,6 +137,8 @@ let
         + (
           if name == "debian-11" then
             "Other choices: ${readme}."
+          else if runsHere "debian-11" && notNewer "debian-11" then
+            "The better-proven \"debian-11\" files fit this target: leave bootstrapFiles = null (${readme})."
           else
             "The better-proven \"debian-11\" files carry glibc ${known.debian-11.glibc}; for glibc ${glibc} pass files of your own, bootstrapFiles = { bootstrapTools = ...; busybox = ...; } (${readme})."
         );

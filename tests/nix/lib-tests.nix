@@ -218,6 +218,30 @@ let
       ) [ "nixpkgs-2020" "debian-11" "nixpkgs" { bootstrapTools = "t"; busybox = "b"; } ];
       expected = [ "nixpkgs-2020" "debian-11" "nixpkgs" "own" ];
     };
+    # A caller's less-proven choice is named as such.
+    bootstrapCallerChoiceMessages = {
+      expr =
+        let
+          message =
+            glibc: files:
+            (compat.bootstrapChoice {
+              system = "x86_64-linux";
+              inherit glibc;
+              bootstrapFiles = files;
+            }).message;
+        in
+        [
+          (hasInfix "(chosen by the caller)" (message "2.35" "nixpkgs-2020"))
+          (hasInfix "The better-proven \"debian-11\" files fit this target: leave bootstrapFiles = null" (
+            message "2.35" "nixpkgs-2020"
+          ))
+          (hasInfix "Newer than the target's 2.31: bootstrap-stage2 re-links their tools against glibc 2.31, which is expected to fail" (
+            message "2.31" "nixpkgs"
+          ))
+          (hasInfix "compat cannot tell what they hold" (message "2.31" { bootstrapTools = "t"; busybox = "b"; }))
+        ];
+      expected = [ true true true true ];
+    };
     bootstrapDebianRefusedForOlderGlibc = {
       expr = throws (compat.bootstrapFilesFor {
         system = "x86_64-linux";
