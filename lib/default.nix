@@ -29,6 +29,7 @@ let
     checkKernel = compat.checkVersion "kernel" compat.supported.kernel;
     matchProfile = import ./matchProfile.nix compat.profiles;
     resolveTarget = import ./resolveTarget.nix { inherit (compat) supported profiles; };
+    bootstrapChoice = import ./bootstrapChoice.nix;
     bootstrapFilesFor = import ./bootstrapFilesFor.nix;
     leafToolchain = import ./leafToolchain.nix;
     leafStage = import ./leafStage.nix;

@@ -28,7 +28,12 @@
 #                   "leaf": nixpkgs' bootstrap and its cache are kept; one
 #                   extra stage rebuilds glibc and GCC's runtime for the
 #                   target (see leafStage).
-#   bootstrapFiles  "bootstrap" strategy only; see bootstrapFilesFor
+#   bootstrapFiles  "bootstrap" strategy only (refused with "leaf"): null for
+#                   the target's best-proven default, "debian-11",
+#                   "nixpkgs-2020", "nixpkgs" or { bootstrapTools, busybox };
+#                   see bootstrapChoice. Which files are used, and what is
+#                   proven for them, is printed as a trace when the stdenv
+#                   stages are evaluated.
 #   fixups          overlay from `compat fixups` for this target; default: the
 #                   one of the target's profile in overlays/fixups/, if any
 #
@@ -89,7 +94,7 @@ let
     })
   ];
   userOverlays = [ fixupsOverlay ] ++ overlays;
-  files = compat.bootstrapFilesFor {
+  choice = compat.bootstrapChoice {
     system = system';
     inherit bootstrapFiles;
     inherit (target) glibc;
@@ -102,8 +107,10 @@ let
   # inside this one (pkgsi686Linux, pkgsCross.*, pkgsStatic, pkgsMusl). Those
   # are not compat sets (another system, libc or linkage, and bootstrap
   # files for this system only): they fail at evaluation, saying so.
+  #
+  # `note`, when not null, is printed as a trace once the stages are made.
   linuxStages =
-    stageArgs:
+    note: extra: stageArgs:
     let
       local = stageArgs.localSystem;
       cross = stageArgs.crossSystem or local;
@@ -122,19 +129,21 @@ let
     if subSet != null then
       throw "compat: ${subSet} inside a compat set for ${system'} is not a compat set: compat rebuilds the ${system'} glibc stdenv only. Call mkCompatPkgs { system = \"${local.system}\"; ... } for another system; cross, static and musl builds are not supported."
     else
-      import (toString source + "/pkgs/stdenv/linux") stageArgs;
+      (if note == null then (stages: stages) else builtins.trace note) (
+        import (toString source + "/pkgs/stdenv/linux") (stageArgs // extra)
+      );
   strategies = {
     bootstrap = {
       overlays = targetOverlays ++ userOverlays;
-      stdenvStages =
-        stageArgs:
-        linuxStages (stageArgs // (if files == null then { } else { bootstrapFiles = files; }));
+      stdenvStages = linuxStages choice.message (
+        if choice.files == null then { } else { bootstrapFiles = choice.files; }
+      );
     };
     leaf = {
       overlays = userOverlays;
       stdenvStages =
         stageArgs:
-        linuxStages stageArgs
+        linuxStages null { } stageArgs
         ++ [
           (compat.leafStage {
             inherit target;
@@ -146,6 +155,8 @@ let
   chosen =
     if config ? replaceStdenv then
       throw "compat: config.replaceStdenv replaces the stdenv compat builds, so it cannot be honoured in a compat set; pass your changes as overlays instead"
+    else if strategy == "leaf" && bootstrapFiles != null then
+      throw "compat: bootstrapFiles is for strategy = \"bootstrap\" only; the leaf strategy keeps nixpkgs' own bootstrap (and its binary cache)"
     else
       strategies.${strategy} or (throw "compat: unknown strategy \"${toString strategy}\"; supported: bootstrap, leaf");
   # `chosen` first, so a bad strategy is reported before nixpkgs is read.

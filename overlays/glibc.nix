@@ -13,7 +13,8 @@
 #   `--disable-werror` because current GCC warns where these releases did not
 #   expect it, `--disable-crypt` as nixpkgs' libcrypt is libxcrypt;
 # - locales: C.UTF-8 exists upstream only since glibc 2.35; older releases
-#   install en_US.UTF-8 in its place.
+#   install en_US.UTF-8 in its place;
+# - glibcLocales builds serially (see `serialLocales`).
 # Everything else (outputs such as `getent`, the `libgcc` passthru, the
 # runtime rpath handling) comes from the current expression.
 #
@@ -160,10 +161,28 @@ let
       throw "compat: glibc ${version} on ${arch} needs Linux ${floor} or newer; the target kernel is ${kernel}";
 
   orNull = pkg: if pkg == null then null else retarget pkg;
+
+  # nixpkgs' glibcLocales builds its locales in parallel since late 2025
+  # (read from nixpkgs master's glibc/locales.nix and common.nix). That
+  # rests on two patches of nixpkgs' own to glibc's build, both dropped
+  # here with the rest: one has every locale compiled into a directory of
+  # its own and added to the archive in one step at the end, the other lets
+  # the environment's `inst_complocaledir` name that directory. In these
+  # releases (checked on 2.31's and 2.36's sources by
+  # tests/nix/glibc-patches.sh) each `localedef` adds its locale to the
+  # archive itself, and Makeconfig sets `inst_complocaledir` over the
+  # environment's; so built in parallel, several localedef processes would
+  # write one archive at once, which is the non-reproducible archive the
+  # first patch was made to prevent. Built serially, as nixpkgs built them
+  # before, each locale goes into the archive in turn; the exported
+  # variable is then unused, and the archive's directory is the one
+  # preBuild creates.
+  serialLocales =
+    pkg: if pkg == null then null else (retarget pkg).overrideAttrs (old: { enableParallelBuilding = false; });
 in
 {
   glibc = retarget prev.glibc;
-  glibcLocales = orNull (prev.glibcLocales or null);
-  glibcLocalesUtf8 = orNull (prev.glibcLocalesUtf8 or null);
+  glibcLocales = serialLocales (prev.glibcLocales or null);
+  glibcLocalesUtf8 = serialLocales (prev.glibcLocalesUtf8 or null);
   glibcInfo = orNull (prev.glibcInfo or null);
 }

@@ -41,7 +41,17 @@
 # Packages come from the Debian mirror configured on this machine, through
 # scripts/debian-packages.sh (private apt state; the machine's apt setup is
 # only read). DEST/debian keeps the downloads, so a second run is offline.
+#
+# Reproducible: the tarball is packed by the release's own tar and xz (names
+# sorted, owners, times and write bits fixed), so the same Debian packages
+# give the same bytes on any machine. compat.lib's default bootstrap files
+# for glibc 2.31 and newer are the bullseye ones, pinned by hash in
+# lib/bootstrapFiles.nix: add them to the Nix store with
+#   nix-store --add-fixed sha256 DEST/bootstrap-tools.tar.xz
+#   nix-store --add-fixed --recursive sha256 DEST/busybox
 set -euo pipefail
+export LC_ALL=C
+umask 022
 
 suite=bullseye
 if [ "${1:-}" = --suite ]; then
@@ -64,11 +74,13 @@ packages=(
   bash libtinfo6 grep sed gawk
   tar gzip bzip2 libbz2-1.0 findutils diffutils make patch patchelf
   busybox-static
+  # Packs the tarball (below); its programs stay out of bin/.
+  xz-utils
 )
 case "$suite" in
   bullseye)
     gccver=10
-    packages+=(gcc-10 cpp-10 g++-10 libgcc-10-dev libstdc++-10-dev libisl23 libpcre3 libreadline8 libsigsegv2)
+    packages+=(gcc-10 cpp-10 g++-10 libgcc-10-dev libstdc++-10-dev libisl23 libpcre3 libreadline8 libsigsegv2 liblzma5)
     extra_tools=no
     ;;
   trixie)
@@ -116,6 +128,8 @@ for p in "$root"/bin/* "$root"/usr/bin/*; do
   name=$(basename "$p")
   case "$name" in
     sh | bunzip2 | gunzip | egrep | fgrep | xz | busybox) continue ;;
+    # xz-utils packs the tarball; the unpack step makes its own xz.
+    unxz | xzcat | lzma | unlzma | lzcat | lzmainfo) continue ;;
     # Duplicates under triple- or version-suffixed names, LTO and gprofng tools.
     "$triple"-* | *-"$gccver" | lto-dump* | gp-* | gprofng*) continue ;;
     # The build tools go in under names of their own (below).
@@ -290,7 +304,14 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-tar -C "$tree" -cf - . | xz -T2 -1 >"$dest/bootstrap-tools.tar.xz"
+# Packed by the release's own GNU tar and xz, run through its own loader, so
+# the bytes depend on the Debian packages alone, not on this machine's tools,
+# umask, clock or file system order (compat.lib pins the bullseye tarball by
+# its hash).
+debian() { "$tree/lib/ld-linux-x86-64.so.2" --library-path "$tree/lib" "$@"; }
+debian "$tree/bin/tar" --sort=name --format=gnu --numeric-owner --owner=0 --group=0 \
+  --mtime=@1 --mode=go-w --hard-dereference -C "$tree" -cf - . |
+  debian "$root/usr/bin/xz" -T1 -1 >"$dest/bootstrap-tools.tar.xz"
 # Busybox picks the applet from the name it is run by, and accepts
 # "busybox" followed by the applet. As a file of its own in the store its name
 # would be "<hash>-busybox", which Debian's busybox does not understand (the

@@ -1,16 +1,19 @@
 # A C program built offline by nixpkgs' own first stdenv stage
 # (bootstrap-stage1: the bootstrap tools' GCC and glibc behind nixpkgs'
-# compiler wrapper) seeded from bootstrap files assembled from Debian 11
-# binaries by scripts/debian-bootstrap-files.sh.
+# compiler wrapper), seeded from compat's default bootstrap files for glibc
+# 2.31: the ones scripts/debian-bootstrap-files.sh assembles from Debian 11
+# binaries, pinned by hash in lib/bootstrapFiles.nix.
 #
-#   nix-build tests/nix/debian-bootstrap.nix --arg nixpkgs <tree> --arg files <dir>
+#   scripts/debian-bootstrap-files.sh <dir>
+#   nix-store --add-fixed sha256 <dir>/bootstrap-tools.tar.xz
+#   nix-store --add-fixed --recursive sha256 <dir>/busybox
+#   nix-build tests/nix/debian-bootstrap.nix --arg nixpkgs <tree>
 #
-# `files` holds bootstrap-tools.tar.xz and busybox/busybox. Only the program's own
-# derivation and the bootstrap plumbing below it are built: nothing is
-# downloaded.
+# No bootstrapFiles are passed: this proves what a user gets by default.
+# Only the program's own derivation and the bootstrap plumbing below it are
+# built: nothing is downloaded.
 {
   nixpkgs,
-  files,
   system ? "x86_64-linux",
 }:
 let
@@ -18,14 +21,6 @@ let
   pkgs = compat.mkCompatPkgs {
     inherit system;
     glibc = "2.31";
-    bootstrapFiles = {
-      bootstrapTools = files + "/bootstrap-tools.tar.xz";
-      # In a directory of its own, so it runs under its own name.
-      busybox = "${builtins.path {
-        path = files + "/busybox";
-        name = "debian-busybox";
-      }}/busybox";
-    };
     overlays = [
       # Stage1 runs gnu-config's hook, whose config.guess/config.sub come
       # from the network; the program below has no configure script.

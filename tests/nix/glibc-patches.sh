@@ -22,7 +22,11 @@
 #   - the kernel floors in lib/supported.nix match arch_minimum_kernel;
 #   - C.UTF-8: the release has a C locale source exactly when the overlay
 #     assumes it (glibc >= 2.35);
-#   - both locale install targets nixpkgs' postInstall has called exist.
+#   - both locale install targets nixpkgs' postInstall has called exist;
+#   - glibcLocales (overlays/glibc.nix builds it serially): nixpkgs' preBuild
+#     finds the localedef line it rewrites, each locale's localedef writes
+#     the archive itself (no --no-archive, no closing step), and Makeconfig
+#     sets inst_complocaledir over the environment's.
 # Prints "ok"/"FAIL"/"SKIP" lines. A source that cannot be fetched is a SKIP
 # locally and a FAIL under CI=true.
 set -uo pipefail
@@ -110,6 +114,28 @@ check_tree() { # VERSION TREE EXACT(yes/no)
     fi
   done
 
+  # What nixpkgs' parallel glibcLocales needs its own two patches for, and
+  # why the overlay builds it serially instead.
+  local mk="$work/patched/localedata/Makefile"
+  if grep -qF '$(rtld-prefix) $(common-objpfx)locale/localedef' "$mk"; then
+    ok "$label: glibcLocales' preBuild finds the localedef line it rewrites"
+  else
+    bad "$label: localedata/Makefile lacks the localedef line glibcLocales' preBuild rewrites"
+  fi
+  local recipe closing
+  recipe=$(grep -A1 -F '$(INSTALL-SUPPORTED-LOCALE-ARCHIVE): install-locales-dir' "$mk" | sed -n 2p)
+  closing=$(grep -A1 '^install-locale-archive:' "$mk" | sed -n 2p)
+  if [ -n "$recipe" ] && ! grep -q -- '--no-archive' <<<"$recipe" && [ "${closing:0:1}" != $'\t' ]; then
+    ok "$label: each locale's localedef adds to the archive itself (so glibcLocales must build serially)"
+  else
+    bad "$label: the archive rule is not as the overlay assumes: '$recipe' / '$closing'"
+  fi
+  if grep -qx 'inst_complocaledir = $(install_root)$(complocaledir)' "$work/patched/Makeconfig"; then
+    ok "$label: Makeconfig sets inst_complocaledir over the environment's"
+  else
+    bad "$label: Makeconfig's inst_complocaledir is not a plain assignment"
+  fi
+
   local has_c=no assumes=no
   [ -f "$work/patched/localedata/locales/C" ] && has_c=yes
   [ "$(printf '%s\n' "$version" 2.35 | sort -V | head -n 1)" = 2.35 ] && assumes=yes
@@ -141,7 +167,7 @@ for spec in "2.31 bullseye yes" "2.35 bookworm no" "2.28 - no"; do
   top=${top%%/*}
   files=$(sed -n 's|^+++ b/||p' overlays/glibc/"$version"/*.patch | sort -u)
   files="$files configure inet/idna.c nscd/Makefile sysdeps/unix/sysv/linux/configure
-    sysdeps/unix/sysv/linux/aarch64/configure localedata/locales/C localedata/Makefile"
+    sysdeps/unix/sysv/linux/aarch64/configure localedata/locales/C localedata/Makefile Makeconfig"
   # shellcheck disable=SC2086 # one word per file
   tar -xf "$orig" -C "$work/src" --ignore-failed-read $(printf "$top/%s " $files) 2>/dev/null
   tree="$work/src/$top"

@@ -38,6 +38,23 @@ let
         pkgs.glibcLocales.preBuild
       ];
       localesDrv = pkgs.glibcLocales.drvPath;
+      localesParallel = pkgs.glibcLocales.enableParallelBuilding or false;
+      # The bootstrap files the set starts from by default, and what pins
+      # them (the tarball's hash or URL).
+      bootstrapFiles =
+        let
+          choice = compat.bootstrapChoice {
+            inherit system;
+            glibc = version;
+            bootstrapFiles = null;
+          };
+          known = (import ../../lib/bootstrapFiles.nix).${choice.name};
+        in
+        {
+          inherit (choice) name;
+          tarballSha256 = known.tarballSha256 or null;
+          url = known.url or null;
+        };
       packages = map (name: {
         inherit name;
         drv = pkgs.${name}.drvPath;

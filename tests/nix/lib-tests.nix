@@ -58,7 +58,16 @@ let
         in
         standInGlibc next;
     };
-  glibcOverlayOn =
+  # glibcLocales as nixpkgs master has it since late 2025 (read from its
+  # glibc/locales.nix and common.nix): built in parallel, with the locale
+  # directory exported for a patched Makeconfig to pick up.
+  standInLocales = standInGlibc {
+    pname = "glibc-locales";
+    enableParallelBuilding = true;
+    configureFlags = [ "--enable-kernel=3.10.0" ];
+    preBuild = "export inst_complocaledir=\"$TMPDIR/\"/nix/store/glibc/lib/locale\nmkdir -p \"$inst_complocaledir\"\necho 'C.UTF-8/UTF-8 \\' >> ../glibc-2*/localedata/SUPPORTED\n";
+  };
+  glibcOverlayAll =
     version:
     let
       platform = {
@@ -79,18 +88,185 @@ let
           ];
           postInstall = "echo SUPPORTED-LOCALES=C.UTF-8/UTF-8 > ../glibc-2*/localedata/SUPPORTED\nmake -j4 localedata/install-locale-files\n";
         };
+        glibcLocales = standInLocales;
+        glibcLocalesUtf8 = standInLocales;
       };
       final = prev // {
         fetchurl = args: args.url;
         libidn2 = "/nix/store/libidn2";
       };
     in
-    (compat.overlays.glibc {
+    compat.overlays.glibc {
       inherit version;
       kernel = compat.supported.glibc.${version}.kernel;
-    } final prev).glibc;
+    } final prev;
+  glibcOverlayOn = version: (glibcOverlayAll version).glibc;
+
+  # The default bootstrap files of a target, and what is said about them.
+  defaultChoice =
+    glibc:
+    compat.bootstrapChoice {
+      system = "x86_64-linux";
+      inherit glibc;
+      bootstrapFiles = null;
+    };
+  hasInfix =
+    infix: s:
+    let
+      n = builtins.stringLength infix;
+      go = i: i + n <= builtins.stringLength s && (builtins.substring i n s == infix || go (i + 1));
+    in
+    go 0;
 
   cases = {
+    # nixpkgs' parallel glibcLocales rests on two glibc patches of its own
+    # that the overlay drops; these releases must build it serially.
+    glibcOverlayLocalesSerial = {
+      expr = map (
+        v:
+        let
+          o = glibcOverlayAll v;
+        in
+        [
+          o.glibcLocales.enableParallelBuilding
+          o.glibcLocalesUtf8.enableParallelBuilding
+          o.glibcLocales.version
+        ]
+      ) compat.glibcVersions;
+      expected = map (v: [
+        false
+        false
+        v
+      ]) compat.glibcVersions;
+    };
+    # The default bootstrap files per target: the best proven that fits.
+    bootstrapDefaultPerTarget = {
+      expr = map (v: {
+        inherit (defaultChoice v) name isDefault proven;
+      }) compat.glibcVersions;
+      expected = [
+        {
+          name = "nixpkgs-2020";
+          isDefault = true;
+          proven = null;
+        }
+        {
+          name = "debian-11";
+          isDefault = true;
+          proven = "bootstrap-stage1";
+        }
+        {
+          name = "debian-11";
+          isDefault = true;
+          proven = "bootstrap-stage1";
+        }
+      ];
+    };
+    # Debian 11's files are pinned by hash, to be added to the store by the
+    # user under the names the script writes.
+    bootstrapDefaultDebianPinned = {
+      expr =
+        let
+          files = (defaultChoice "2.31").files;
+        in
+        {
+          tarball = {
+            inherit (files.bootstrapTools) name outputHash outputHashMode;
+          };
+          busybox = builtins.match "/nix/store/[a-z0-9]{32}-busybox/busybox" files.busybox != null;
+        };
+      expected = {
+        tarball = {
+          name = "bootstrap-tools.tar.xz";
+          outputHash = "3c2608ad8adeff6c58895d6ab3a1004c2842e779d5716bdc40ad209851583843";
+          outputHashMode = "flat";
+        };
+        busybox = true;
+      };
+    };
+    # What the trace says for each default.
+    bootstrapDefaultMessages = {
+      expr = [
+        (map (infix: hasInfix infix (defaultChoice "2.31").message) [
+          "compat: glibc 2.31 on x86_64-linux, strategy \"bootstrap\": bootstrap files \"debian-11\" (the default: the best proven)"
+          "Proven here: nixpkgs' bootstrap-stage1 built from them compiles, links and runs a C program against glibc 2.31"
+          "the later stages are not proven"
+          "They cannot be downloaded: make them with `scripts/debian-bootstrap-files.sh ./boot`"
+          "`nix-store --add-fixed sha256 ./boot/bootstrap-tools.tar.xz`"
+          "`nix-store --add-fixed --recursive sha256 ./boot/busybox`"
+        ])
+        (map (infix: hasInfix infix (defaultChoice "2.28").message) [
+          "compat: glibc 2.28 on x86_64-linux, strategy \"bootstrap\": bootstrap files \"nixpkgs-2020\" (the default: the only known files whose glibc (2.27) is not newer than 2.28)"
+          "Proven here: nothing: no stage of current nixpkgs has been built from it here"
+          "Nix downloads them."
+          "pass files of your own"
+        ])
+      ];
+      expected = [
+        [ true true true true true true ]
+        [ true true true true ]
+      ];
+    };
+    bootstrapNamedChoices = {
+      expr = map (
+        files:
+        (compat.bootstrapChoice {
+          system = "x86_64-linux";
+          glibc = "2.35";
+          bootstrapFiles = files;
+        }).name
+      ) [ "nixpkgs-2020" "debian-11" "nixpkgs" { bootstrapTools = "t"; busybox = "b"; } ];
+      expected = [ "nixpkgs-2020" "debian-11" "nixpkgs" "own" ];
+    };
+    # A caller's less-proven choice is named as such.
+    bootstrapCallerChoiceMessages = {
+      expr =
+        let
+          message =
+            glibc: files:
+            (compat.bootstrapChoice {
+              system = "x86_64-linux";
+              inherit glibc;
+              bootstrapFiles = files;
+            }).message;
+        in
+        [
+          (hasInfix "(chosen by the caller)" (message "2.35" "nixpkgs-2020"))
+          (hasInfix "The better-proven \"debian-11\" files fit this target: leave bootstrapFiles = null" (
+            message "2.35" "nixpkgs-2020"
+          ))
+          (hasInfix "Newer than the target's 2.31: bootstrap-stage2 re-links their tools against glibc 2.31, which is expected to fail" (
+            message "2.31" "nixpkgs"
+          ))
+          (hasInfix "compat cannot tell what they hold" (message "2.31" { bootstrapTools = "t"; busybox = "b"; }))
+        ];
+      expected = [ true true true true ];
+    };
+    bootstrapDebianRefusedForOlderGlibc = {
+      expr = throws (compat.bootstrapFilesFor {
+        system = "x86_64-linux";
+        glibc = "2.28";
+        bootstrapFiles = "debian-11";
+      });
+      expected = true;
+    };
+    bootstrapFilesRefusedWithLeaf = {
+      expr = throws (fakeArgs {
+        glibc = "2.31";
+        strategy = "leaf";
+        bootstrapFiles = "debian-11";
+      }).stdenvStages;
+      expected = true;
+    };
+    # The set's stages get the default files: Debian 11's for glibc 2.31.
+    bootstrapStagesGetDebianFiles = {
+      expr =
+        let
+          stages = (fakeArgs { glibc = "2.31"; }).stdenvStages nativeStageArgs;
+        in
+        (builtins.head stages).bootstrapFiles.bootstrapTools.outputHash or "?";
+      expected = "3c2608ad8adeff6c58895d6ab3a1004c2842e779d5716bdc40ad209851583843";
+    };
     # binutils 2.44 fails glibc < 2.34's configure test for static PIE.
     glibcOverlayDropsStaticPie = {
       expr = map (v: builtins.elem "--enable-static-pie" (glibcOverlayOn v).configureFlags) compat.glibcVersions;

@@ -22,11 +22,14 @@ export NIX_PATH=
 
 passed=0
 failed=0
+# Nix's stderr (traces, warnings) goes here, apart from the JSON on stdout.
+errs=$(mktemp)
+trap 'rm -f "$errs"' EXIT
 pass() { passed=$((passed + 1)); echo "ok   $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 
 # --- 1. pure lib tests -------------------------------------------------------
-if out=$(nix-instantiate --eval --strict --json tests/nix/lib-tests.nix 2>&1); then
+if out=$(nix-instantiate --eval --strict --json tests/nix/lib-tests.nix 2>"$errs"); then
   while IFS=$'\t' read -r ok name detail; do
     if [ "$ok" = true ]; then pass "lib: $name"; else fail "lib: $name: $detail"; fi
   done < <(python3 -c '
@@ -35,7 +38,7 @@ for r in json.loads(sys.argv[1]):
     print("true" if r["ok"] else "false", r["name"], "got %s, expected %s" % (json.dumps(r["got"]), json.dumps(r["expected"])), sep="\t")
 ' "$out")
 else
-  fail "lib: tests/nix/lib-tests.nix does not evaluate: $out"
+  fail "lib: tests/nix/lib-tests.nix does not evaluate: $(cat "$errs")"
 fi
 
 # expect_error NAME EXPR SUBSTRING...: EXPR must fail, its message holding each SUBSTRING.
@@ -77,7 +80,47 @@ expect_error "a sub-set for another system is refused" \
 expect_error "config.replaceStdenv is refused" "($fakeSet config.replaceStdenv = x: x; }).stdenvStages" \
   'config.replaceStdenv' 'pass your changes as overlays'
 expect_error "no bootstrap files for the system" "($lib).bootstrapFilesFor { system = \"riscv64-linux\"; glibc = \"2.31\"; bootstrapFiles = null; }" \
-  'no bootstrap files with a glibc older than 2.31' 'riscv64-linux'
+  'no bootstrap files with a glibc not newer than 2.31 are known for riscv64-linux'
+expect_error "Debian 11's bootstrap files refused for glibc 2.28" \
+  "($lib).bootstrapFilesFor { system = \"x86_64-linux\"; glibc = \"2.28\"; bootstrapFiles = \"debian-11\"; }" \
+  'bootstrapFiles = "debian-11" carry glibc 2.31, newer than the target'"'"'s 2.28'
+expect_error "unknown bootstrap files named" \
+  "($lib).bootstrapFilesFor { system = \"x86_64-linux\"; glibc = \"2.31\"; bootstrapFiles = \"debian-12\"; }" \
+  'bootstrapFiles must be null (the default), "debian-11", "nixpkgs-2020", "nixpkgs" or' 'got "debian-12"'
+expect_error "bootstrapFiles refused with the leaf strategy" \
+  "($fakeSet strategy = \"leaf\"; bootstrapFiles = \"debian-11\"; }).stdenvStages" \
+  'bootstrapFiles is for strategy = "bootstrap" only'
+
+# expect_trace NAME EXPR SUBSTRING...: EXPR evaluates, and Nix's stderr (its
+# traces) holds each SUBSTRING.
+expect_trace() {
+  local name=$1 expr=$2 msg
+  shift 2
+  if ! nix-instantiate --eval --strict -E "$expr" >/dev/null 2>"$errs"; then
+    fail "trace: $name: does not evaluate: $(cat "$errs")"
+    return
+  fi
+  msg=$(cat "$errs")
+  for want in "$@"; do
+    if ! grep -qF -- "$want" <<<"$msg"; then
+      fail "trace: $name: stderr lacks '$want': $msg"
+      return
+    fi
+  done
+  pass "trace: $name"
+}
+# Evaluating a set's stdenv stages says which bootstrap files it starts
+# from and what is proven for them (the fake tree's stages are its arguments).
+stagesOf() { echo "builtins.length (($fakeBase glibc = \"$1\"; }).stdenvStages { localSystem = { system = \"x86_64-linux\"; config = \"x86_64-unknown-linux-gnu\"; libc = \"glibc\"; }; })"; }
+fakeBase="(import ./lib { nixpkgs = ./tests/nix/fixtures/fake-nixpkgs; }).mkCompatPkgs { system = \"x86_64-linux\";"
+expect_trace "glibc 2.31 starts from Debian 11's files, saying what is proven" "$(stagesOf 2.31)" \
+  'trace: compat: glibc 2.31 on x86_64-linux, strategy "bootstrap": bootstrap files "debian-11" (the default: the best proven)' \
+  "Proven here: nixpkgs' bootstrap-stage1 built from them compiles, links and runs a C program against glibc 2.31" \
+  'the later stages are not proven' \
+  'nix-store --add-fixed sha256 ./boot/bootstrap-tools.tar.xz' 'nix-store --add-fixed --recursive sha256 ./boot/busybox'
+expect_trace "glibc 2.28 starts from the 2020 tarball, saying nothing is proven" "$(stagesOf 2.28)" \
+  'trace: compat: glibc 2.28 on x86_64-linux, strategy "bootstrap": bootstrap files "nixpkgs-2020" (the default: the only known files whose glibc (2.27) is not newer than 2.28)' \
+  'Proven here: nothing: no stage of current nixpkgs has been built from it here'
 
 # --- 2. against a real nixpkgs tree -------------------------------------------
 if [ -z "${COMPAT_NIXPKGS:-}" ]; then
@@ -102,7 +145,7 @@ else
         hydra = builtins.mapAttrs (job: systems: builtins.mapAttrs (system: drv: drv.drvPath) systems) f.hydraJobs;
         scan228 = f.checks.x86_64-linux.glibc228-scan.buildCommand;
         scan235 = f.checks.x86_64-linux.glibc235-scan.buildCommand;
-      }" 2>&1); then
+      }" 2>"$errs"); then
     python3 - "$out" <<'PY' && pass "flake: outputs" || fail "flake: outputs: $out"
 import json, sys
 o = json.loads(sys.argv[1])
@@ -127,7 +170,14 @@ assert "compat scan --profile ubuntu-22.04 " in o["scan235"], o["scan235"]
 assert "-bash-" in o["scan228"] and "-openssl-" in o["scan235"]
 PY
   else
-    fail "flake: outputs do not evaluate: $out"
+    fail "flake: outputs do not evaluate: $(cat "$errs")"
+  fi
+  # Evaluating the sets printed which bootstrap files each starts from.
+  if grep -qF 'trace: compat: glibc 2.31 on x86_64-linux, strategy "bootstrap": bootstrap files "debian-11" (the default: the best proven)' "$errs" &&
+    grep -qF 'trace: compat: glibc 2.28 on x86_64-linux, strategy "bootstrap": bootstrap files "nixpkgs-2020"' "$errs"; then
+    pass "flake: evaluation traces the bootstrap files of glibc228 and glibc231"
+  else
+    fail "flake: no bootstrap-files trace: $(cat "$errs")"
   fi
 
   # Sub-sets of a compat set made by nixpkgs itself fail with compat's message.
@@ -160,7 +210,7 @@ PY
           libc = set.stdenv.cc.libc.version;
           headers = set.linuxHeaders.version;
           bash = set.bash.drvPath;
-        }) f.legacyPackages.x86_64-linux.compat" 2>&1); then
+        }) f.legacyPackages.x86_64-linux.compat" 2>"$errs"); then
     while IFS= read -r line; do
       case "$line" in
         ok*) pass "${line#ok   }" ;;
@@ -175,15 +225,15 @@ for name, s in sorted(json.loads(sys.argv[1]).items()):
 PY
 )
   else
-    fail "sets: legacyPackages do not evaluate: $out"
+    fail "sets: legacyPackages do not evaluate: $(cat "$errs")"
   fi
 
   for strategy in bootstrap leaf; do
     start=$(date +%s)
     # --read-write-mode: write the .drv files, so their closures can be queried.
     if ! report=$(nix-instantiate --eval --strict --json --read-write-mode tests/nix/graph.nix --arg nixpkgs "$tree" --argstr strategy "$strategy" \
-      --arg packages '[ "bash" "coreutils" "openssl" "xz" ]' 2>&1); then
-      fail "graph/$strategy: does not evaluate: $report"
+      --arg packages '[ "bash" "coreutils" "openssl" "xz" ]' 2>"$errs"); then
+      fail "graph/$strategy: does not evaluate: $(cat "$errs")"
       continue
     fi
     checked=$(python3 tests/nix/check-graph.py "$strategy" "$report" 2>&1)
@@ -213,8 +263,11 @@ PY
     fail "graph control: only $rejected checks failed on nixpkgs' own bash: $control"
   fi
 
-  # Bootstrap files assembled from Debian 11's binaries seed nixpkgs' own
-  # bootstrap-stage1 stdenv, which builds a C program offline.
+  # compat's default bootstrap files for glibc 2.31, assembled from Debian
+  # 11's binaries, are what the script makes (byte for byte: the hashes
+  # pinned in lib/bootstrapFiles.nix) and seed nixpkgs' own bootstrap-stage1
+  # stdenv, which builds a C program offline. Added to the store the way
+  # the trace tells a user to; no bootstrapFiles passed.
   start=$(date +%s)
   files=${COMPAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compat}/debian-bootstrap-files
   if ! made=$(scripts/debian-bootstrap-files.sh "$files" 2>&1); then
@@ -223,9 +276,19 @@ PY
     else
       echo "SKIP debian-bootstrap: cannot assemble bootstrap files (Debian packages unreachable?): $(tail -n 2 <<<"$made")"
     fi
-  elif ! out=$(nix-build --no-out-link tests/nix/debian-bootstrap.nix --arg nixpkgs "$tree" --arg files "$files" 2>&1); then
+  elif ! added=$(nix-store --add-fixed sha256 "$files/bootstrap-tools.tar.xz" 2>&1 &&
+    nix-store --add-fixed --recursive sha256 "$files/busybox" 2>&1); then
+    fail "debian-bootstrap: cannot add the files to the store: $added"
+  elif ! wanted=$(nix-instantiate --eval --strict --json -E '
+      let c = (import ./lib { }).bootstrapChoice { system = "x86_64-linux"; glibc = "2.31"; bootstrapFiles = null; };
+      in [ c.files.bootstrapTools.outPath (dirOf c.files.busybox) ]' 2>"$errs"); then
+    fail "debian-bootstrap: the default bootstrap files do not evaluate: $(cat "$errs")"
+  elif [ "$wanted" != "[\"$(head -n 1 <<<"$added")\",\"$(tail -n 1 <<<"$added")\"]" ]; then
+    fail "debian-bootstrap: the script's files are not the pinned default (lib/bootstrapFiles.nix): made $(tr '\n' ' ' <<<"$added"), pinned $wanted"
+  elif ! out=$(nix-build --no-out-link tests/nix/debian-bootstrap.nix --arg nixpkgs "$tree" 2>&1); then
     fail "debian-bootstrap: stage1 build failed: $(tail -n 20 <<<"$out")"
   else
+    pass "debian-bootstrap: the script's files are the pinned default, byte for byte"
     result=$(tail -n 1 <<<"$out")
     prog=$result/bin/hello
     said=$("$prog" proof 2>&1) && [ "$said" = "proof: glibc 2.31" ] &&
