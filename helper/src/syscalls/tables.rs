@@ -14,8 +14,10 @@ const WRAPPERS: &str = include_str!("../../../data/syscalls/wrappers.tsv");
 const GLIBC_FALLBACKS: &str = include_str!("../../../data/syscalls/glibc-fallbacks.tsv");
 
 /// The architectures with a syscall table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Arch {
+    #[serde(rename = "x86_64")]
     X86_64,
     Aarch64,
 }

@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess, Register};
 
 use super::{
+    budget::{Budget, GaveUp, MAX_CANDIDATES},
     image::{CallTargets, Functions, Image, Region},
     Site, Via,
 };
@@ -36,7 +37,8 @@ const CHUNK: usize = 128 * 1024;
 /// Where a syscall site may be: every `0f 05`, and, when `calls` is not
 /// empty, every `call/jmp rel32` to one of its direct targets and `call/jmp
 /// [rip+slot]` through one of its slots. (region index, address, how), sorted.
-pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> {
+/// More than [`MAX_CANDIDATES`] is giving up: the search stops there.
+pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64, Via)>, GaveUp> {
     let syscall = memchr::memmem::Finder::new(b"\x0f\x05");
     let call_slot = memchr::memmem::Finder::new(b"\xff\x15");
     let jmp_slot = memchr::memmem::Finder::new(b"\xff\x25");
@@ -68,11 +70,14 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> 
                     }
                 }
             }
+            if out.len() > MAX_CANDIDATES {
+                return Err(GaveUp::Candidates { limit: MAX_CANDIDATES });
+            }
             start = end;
         }
         out[first..].sort_unstable_by_key(|c| c.1);
     }
-    out
+    Ok(out)
 }
 
 /// Every `call/jmp rel32` to `target` starting in `bytes[start..end]`.
@@ -116,21 +121,28 @@ fn direct_calls(region: &Region, start: usize, end: usize, target: u64, mut foun
     }
 }
 
-/// The syscall sites among `candidates` (from [`candidates`]).
+/// The syscall sites among `candidates` (from [`candidates`]), and how many
+/// candidates were looked at before `budget` ran out (all, unless it did).
 pub fn sites(
     image: &Image,
     functions: &Functions,
     calls: &CallTargets,
     candidates: Vec<(usize, u64, Via)>,
-) -> Vec<Site> {
-    let mut decoder = Walker { functions, info: InstructionInfoFactory::new(), cache: None };
+    budget: &mut Budget,
+) -> (Vec<Site>, usize) {
+    let mut decoder = Walker { functions, info: InstructionInfoFactory::new(), cache: None, budget };
     let mut out = Vec::new();
-    for (r, addr, via) in candidates {
-        if let Some(value) = decoder.value_at(&image.regions[r], addr, via, calls) {
+    let total = candidates.len();
+    for (done, (r, addr, via)) in candidates.into_iter().enumerate() {
+        let value = decoder.value_at(&image.regions[r], addr, via, calls);
+        if decoder.budget.exhausted() {
+            return (out, done);
+        }
+        if let Some(value) = value {
             out.push(Site { addr, value, via });
         }
     }
-    out
+    (out, total)
 }
 
 /// A decoded function: its instructions and every near branch target in it.
@@ -144,6 +156,7 @@ struct Walker<'a, 'data> {
     functions: &'a Functions<'data>,
     info: InstructionInfoFactory,
     cache: Option<Decoded>,
+    budget: &'a mut Budget,
 }
 
 impl Walker<'_, '_> {
@@ -167,6 +180,9 @@ impl Walker<'_, '_> {
                 }
                 let end = start.saturating_add(size).min(region.end());
                 if self.cache.as_ref().is_none_or(|c| c.start != start) {
+                    if !self.budget.spend(end.saturating_sub(start)) {
+                        return None;
+                    }
                     self.cache = Some(decode(region, start, end));
                 }
                 let decoded = self.cache.as_ref()?;
@@ -211,6 +227,9 @@ impl Walker<'_, '_> {
             }
             tried.push(start);
             let end = (addr + 16).min(region.end());
+            if !self.budget.spend(end.saturating_sub(start)) {
+                break;
+            }
             let decoded = decode(region, start, end);
             let Ok(k) = decoded.instructions.binary_search_by_key(&addr, Instruction::ip) else { continue };
             if !is_expected(&decoded.instructions[k], via, calls) {
