@@ -30,7 +30,7 @@ impl Judgement {
 /// Scans the bundle at `root` against `profile`. Libraries the user left out
 /// with `--exclude` are not held against it: the user says the target has them.
 pub fn judge(root: &Path, profile: &Profile, excludes: &[String]) -> Judgement {
-    let options = ScanOptions { portable: true, syscalls: true, closure: Vec::new(), progress: false };
+    let options = ScanOptions { portable: true, syscalls: true, closure: Vec::new(), progress: false, cache: None };
     let scanned = scan::scan_paths(&[root.to_path_buf()], profile, &options);
     let files: Vec<FileReport> = scanned
         .files

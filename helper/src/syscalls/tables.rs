@@ -13,6 +13,9 @@ const AARCH64: &str = include_str!("../../../data/syscalls/aarch64.tsv");
 const WRAPPERS: &str = include_str!("../../../data/syscalls/wrappers.tsv");
 const GLIBC_FALLBACKS: &str = include_str!("../../../data/syscalls/glibc-fallbacks.tsv");
 
+/// The text of every table, for a fingerprint of what the analysis knows.
+pub const DATA: [&str; 4] = [X86_64, AARCH64, WRAPPERS, GLIBC_FALLBACKS];
+
 /// The architectures with a syscall table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
