@@ -39,6 +39,7 @@
 
 mod aarch64;
 pub mod budget;
+mod find;
 mod image;
 mod plt;
 pub mod tables;

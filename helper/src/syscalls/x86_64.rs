@@ -19,6 +19,7 @@ use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, Instruct
 
 use super::{
     budget::{Budget, GaveUp, MAX_CANDIDATES},
+    find::{find, Cond},
     image::{CallTargets, Functions, Image, Region},
     Site, Via,
 };
@@ -39,9 +40,10 @@ const CHUNK: usize = 128 * 1024;
 /// [rip+slot]` through one of its slots. (region index, address, how), sorted.
 /// More than [`MAX_CANDIDATES`] is giving up: the search stops there.
 pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64, Via)>, GaveUp> {
+    // memmem runs at memory speed on `0f 05` (measured: 6.5 GB/s on a
+    // 111 MB library held in memory, against 4.4 GB/s for find's blocks).
     let syscall = memchr::memmem::Finder::new(b"\x0f\x05");
-    let call_slot = memchr::memmem::Finder::new(b"\xff\x15");
-    let jmp_slot = memchr::memmem::Finder::new(b"\xff\x25");
+    const SLOT: [Cond; 2] = [Cond::is(0, 0xff), Cond::either(1, 0x15, 0x25)];
     let mut out = Vec::new();
     for (r, region) in image.regions.iter().enumerate() {
         let bytes = region.bytes;
@@ -50,25 +52,21 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64,
         let mut start = 0;
         while start < bytes.len() {
             let end = (start + CHUNK).min(bytes.len());
-            // A pattern starting before `end` may run up to 5 bytes past it.
-            let window = &bytes[start..(end + 5).min(bytes.len())];
-            let here = |i: usize| start + i < end;
-            for i in syscall.find_iter(window).filter(|i| here(*i)) {
+            // A pattern starting before `end` may run a byte past it.
+            let window = &bytes[start..(end + 1).min(bytes.len())];
+            for i in syscall.find_iter(window).filter(|i| start + i < end) {
                 out.push((r, region.addr + (start + i) as u64, Via::Instruction));
             }
             for &target in &calls.direct {
                 direct_calls(region, start, end, target, |addr| out.push((r, addr, Via::LibcSyscall)));
             }
             if !calls.slots.is_empty() {
-                for finder in [&call_slot, &jmp_slot] {
-                    for i in finder.find_iter(window).filter(|i| here(*i)) {
-                        let addr = region.addr + (start + i) as u64;
-                        if rel(start + i + 2).is_some_and(|d| calls.slots.contains(&(addr + 6).wrapping_add_signed(d)))
-                        {
-                            out.push((r, addr, Via::LibcSyscall));
-                        }
+                find(bytes, start, end, &SLOT, |i| {
+                    let addr = region.addr + i as u64;
+                    if rel(i + 2).is_some_and(|d| calls.slots.contains(&(addr + 6).wrapping_add_signed(d))) {
+                        out.push((r, addr, Via::LibcSyscall));
                     }
-                }
+                });
             }
             if out.len() > MAX_CANDIDATES {
                 return Err(GaveUp::Candidates { limit: MAX_CANDIDATES });
@@ -82,11 +80,10 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64,
 
 /// Every `call/jmp rel32` to `target` starting in `bytes[start..end]`.
 ///
-/// `e8` is among the most frequent bytes of x86 code, so it is not searched
-/// for. A call at offset `i` to `target` holds rel32 = `target - (addr + i + 5)`:
+/// A call at offset `i` to `target` holds rel32 = `target - (addr + i + 5)`:
 /// over a run of offsets where that value's upper 16 bits stay the same,
-/// those two bytes (at `i + 3`, `i + 4`) are a fixed, much rarer pair, which
-/// memmem finds at memory speed; each hit is then checked in full.
+/// those two bytes (at `i + 3`, `i + 4`) are fixed, and `e8`/`e9` with them
+/// is found at memory speed ([`find`]); each hit is then checked in full.
 fn direct_calls(region: &Region, start: usize, end: usize, target: u64, mut found: impl FnMut(u64)) {
     let bytes = region.bytes;
     // rel32 at offset i: base - i (mod 2^32).
@@ -97,26 +94,15 @@ fn direct_calls(region: &Region, start: usize, end: usize, target: u64, mut foun
         // Offsets until the upper half of rel changes (rel decreases with i).
         let run = (usize::from(rel as u16) + 1).min(end - i);
         let high = ((rel >> 16) as u16).to_le_bytes();
-        let from = i + 3;
-        let to = (i + run + 3 + 2).min(bytes.len());
-        // Matches may overlap ("ff ff ff"): step one byte past each.
-        let finder = memchr::memmem::Finder::new(&high);
-        let mut pos = from;
-        while pos < to {
-            let Some(j) = finder.find(&bytes[pos..to]) else { break };
-            let at = pos + j - 3;
-            if at >= i + run {
-                break;
-            }
-            if matches!(bytes[at], 0xe8 | 0xe9)
-                && bytes
-                    .get(at + 1..at + 5)
-                    .is_some_and(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == base.wrapping_sub(at as u32))
+        let conds = [Cond::either(0, 0xe8, 0xe9), Cond::is(3, high[0]), Cond::is(4, high[1])];
+        super::find::find(bytes, i, i + run, &conds, |at| {
+            if bytes
+                .get(at + 1..at + 5)
+                .is_some_and(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == base.wrapping_sub(at as u32))
             {
                 found(region.addr + at as u64);
             }
-            pos += j + 1;
-        }
+        });
         i += run;
     }
 }
