@@ -115,8 +115,24 @@ impl Cache {
     /// tells a hit it used ([`Cache::used`]) and a miss ([`Cache::missed`])
     /// once it knows the file is one it would have cached.
     pub fn load<T: DeserializeOwned>(&self, real: &Path, key: &Key) -> Lookup<T> {
-        let Ok(bytes) = fs::read(self.entry_path(real)) else { return Lookup::Missing };
-        match entry::decode(&bytes, &self.writer, real, key) {
+        thread_local! {
+            // Reused: fs::read would stat the entry and allocate for each.
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUFFER.with(|buffer| {
+            let mut bytes = buffer.borrow_mut();
+            bytes.clear();
+            let read =
+                fs::File::open(self.entry_path(real)).and_then(|mut f| io::Read::read_to_end(&mut f, &mut bytes));
+            if read.is_err() {
+                return Lookup::Missing;
+            }
+            self.decode(&bytes, real, key)
+        })
+    }
+
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8], real: &Path, key: &Key) -> Lookup<T> {
+        match entry::decode(bytes, &self.writer, real, key) {
             Ok(value) => Lookup::Hit(value),
             Err(_) => {
                 self.refused.fetch_add(1, Ordering::Relaxed);
