@@ -6,7 +6,8 @@
 //! its rarest byte occurs, and `0f` is among the most frequent bytes of x86
 //! code; here each byte of a 16-byte block is compared with every condition
 //! at once (SSE2, present on every x86_64 CPU), so the cost per byte is the
-//! same however often the bytes occur. Other hosts use a plain loop.
+//! same however often the bytes occur (32 bytes at a time with AVX2 when
+//! the CPU has it). Other hosts use a plain loop.
 
 /// A byte at `offset` from the match that equals `a` or `b`.
 #[derive(Clone, Copy, Debug)]
@@ -41,7 +42,12 @@ pub fn find<const N: usize>(bytes: &[u8], from: usize, to: usize, conds: &[Cond;
         return;
     }
     #[cfg(target_arch = "x86_64")]
-    let from = sse2::find(bytes, from, to, span, conds, &mut found);
+    let from = if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, just checked.
+        unsafe { avx2::find(bytes, from, to, span, conds, &mut found) }
+    } else {
+        sse2::find(bytes, from, to, span, conds, &mut found)
+    };
     for i in from..to {
         if conds.iter().all(|c| c.holds(bytes[i + c.offset])) {
             found(i);
@@ -98,6 +104,55 @@ mod sse2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_set1_epi8,
+    };
+
+    use super::Cond;
+
+    /// [`super::sse2::find`] 32 bytes at a time.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn find<const N: usize>(
+        bytes: &[u8],
+        from: usize,
+        to: usize,
+        span: usize,
+        conds: &[Cond; N],
+        found: &mut impl FnMut(usize),
+    ) -> usize {
+        if N == 0 {
+            return from;
+        }
+        let wanted: [(usize, __m256i, __m256i); N] =
+            conds.map(|c| (c.offset, _mm256_set1_epi8(c.a as i8), _mm256_set1_epi8(c.b as i8)));
+        let base = bytes.as_ptr();
+        let mut i = from;
+        debug_assert!(to + span <= bytes.len());
+        while i + 32 <= to {
+            let mut all = _mm256_set1_epi8(-1);
+            for (offset, a, b) in &wanted {
+                // SAFETY: i + offset + 32 <= to + span <= bytes.len().
+                let v = unsafe { _mm256_loadu_si256(base.add(i + offset) as *const __m256i) };
+                let hit = _mm256_or_si256(_mm256_cmpeq_epi8(v, *a), _mm256_cmpeq_epi8(v, *b));
+                all = _mm256_and_si256(all, hit);
+            }
+            let mut mask = _mm256_movemask_epi8(all) as u32;
+            while mask != 0 {
+                found(i + mask.trailing_zeros() as usize);
+                mask &= mask - 1;
+            }
+            i += 32;
+        }
+        i
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +178,18 @@ mod tests {
                 let mut got = Vec::new();
                 find(bytes, from, to, conds, |i| got.push(i));
                 assert_eq!(got, plain(bytes, from, to, conds), "{conds:?} {from}..{to}");
+                // The SSE2 blocks alone (find takes AVX2 where the CPU has it).
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let span = conds.iter().map(|c| c.offset).max().unwrap_or(0);
+                    let to = to.min(bytes.len() - span);
+                    if from < to {
+                        let mut sse = Vec::new();
+                        let rest = sse2::find(bytes, from, to, span, conds, &mut |i| sse.push(i));
+                        sse.extend(plain(bytes, rest, to, conds));
+                        assert_eq!(sse, plain(bytes, from, to, conds), "sse2 {conds:?} {from}..{to}");
+                    }
+                }
             }
         }
         check(&bytes, &[Cond::is(0, 0x0f), Cond::is(1, 0x05)]);

@@ -57,9 +57,7 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64,
             for i in syscall.find_iter(window).filter(|i| start + i < end) {
                 out.push((r, region.addr + (start + i) as u64, Via::Instruction));
             }
-            for &target in &calls.direct {
-                direct_calls(region, start, end, target, |addr| out.push((r, addr, Via::LibcSyscall)));
-            }
+            direct_calls(region, start, end, &calls.direct, |addr| out.push((r, addr, Via::LibcSyscall)));
             if !calls.slots.is_empty() {
                 find(bytes, start, end, &SLOT, |i| {
                     let addr = region.addr + i as u64;
@@ -84,26 +82,31 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64,
 /// over a run of offsets where that value's upper 16 bits stay the same,
 /// those two bytes (at `i + 3`, `i + 4`) are fixed, and `e8`/`e9` with them
 /// is found at memory speed ([`find`]); each hit is then checked in full.
-fn direct_calls(region: &Region, start: usize, end: usize, target: u64, mut found: impl FnMut(u64)) {
+fn direct_calls(region: &Region, start: usize, end: usize, targets: &[u64], mut found: impl FnMut(u64)) {
     let bytes = region.bytes;
-    // rel32 at offset i: base - i (mod 2^32).
-    let base = target.wrapping_sub(region.addr).wrapping_sub(5) as u32;
-    let mut i = start;
-    while i < end {
-        let rel = base.wrapping_sub(i as u32);
-        // Offsets until the upper half of rel changes (rel decreases with i).
-        let run = (usize::from(rel as u16) + 1).min(end - i);
-        let high = ((rel >> 16) as u16).to_le_bytes();
-        let conds = [Cond::either(0, 0xe8, 0xe9), Cond::is(3, high[0]), Cond::is(4, high[1])];
-        super::find::find(bytes, i, i + run, &conds, |at| {
-            if bytes
-                .get(at + 1..at + 5)
-                .is_some_and(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) == base.wrapping_sub(at as u32))
-            {
-                found(region.addr + at as u64);
-            }
-        });
-        i += run;
+    // Two targets per pass (a PLT stub and its .plt.sec twin are the usual
+    // pair): each byte condition accepts either target's value, and every
+    // hit is checked in full against both.
+    for pair in targets.chunks(2) {
+        // rel32 at offset i: base - i (mod 2^32).
+        let base = |t: u64| t.wrapping_sub(region.addr).wrapping_sub(5) as u32;
+        let (b1, b2) = (base(pair[0]), base(*pair.last().unwrap_or(&pair[0])));
+        let mut i = start;
+        while i < end {
+            let (r1, r2) = (b1.wrapping_sub(i as u32), b2.wrapping_sub(i as u32));
+            // Offsets until the upper half of either rel changes (rel decreases with i).
+            let run = (usize::from(r1 as u16).min(usize::from(r2 as u16)) + 1).min(end - i);
+            let (h1, h2) = (((r1 >> 16) as u16).to_le_bytes(), ((r2 >> 16) as u16).to_le_bytes());
+            let conds = [Cond::either(0, 0xe8, 0xe9), Cond::either(3, h1[0], h2[0]), Cond::either(4, h1[1], h2[1])];
+            super::find::find(bytes, i, i + run, &conds, |at| {
+                let Some(b) = bytes.get(at + 1..at + 5) else { return };
+                let rel = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                if rel == b1.wrapping_sub(at as u32) || rel == b2.wrapping_sub(at as u32) {
+                    found(region.addr + at as u64);
+                }
+            });
+            i += run;
+        }
     }
 }
 
@@ -328,7 +331,7 @@ mod tests {
         bytes[0x10..0x15].copy_from_slice(&[0xe8, 0x00, 0x00, 0xff, 0xff]);
         let region = Region { addr: 0x1060, bytes: &bytes };
         let mut found = Vec::new();
-        direct_calls(&region, 0, bytes.len(), 0x1050, |a| found.push(a));
+        direct_calls(&region, 0, bytes.len(), &[0x1050], |a| found.push(a));
         assert_eq!(found, [0x108a]);
         // Far targets: the upper half of rel32 changes inside the range.
         let mut big = vec![0x90u8; 0x30000];
@@ -338,7 +341,11 @@ mod tests {
         big[at + 1..at + 5].copy_from_slice(&rel.to_le_bytes());
         let region = Region { addr: 0x400000, bytes: &big };
         let mut found = Vec::new();
-        direct_calls(&region, 0, big.len(), 0x1000, |a| found.push(a));
+        direct_calls(&region, 0, big.len(), &[0x1000], |a| found.push(a));
+        // Two targets in one pass, each found.
+        let mut found = Vec::new();
+        direct_calls(&region, 0, big.len(), &[0x2000, 0x1000, 0x3000], |a| found.push(a));
+        assert_eq!(found, [0x400000 + at as u64]);
         assert_eq!(found, [0x400000 + at as u64]);
     }
 }
