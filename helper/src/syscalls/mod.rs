@@ -112,8 +112,7 @@ pub fn sites(data: &[u8]) -> anyhow::Result<Option<(Arch, Vec<ResolvedSite>)>> {
 /// machines, an error for a malformed ELF file.
 pub fn facts(data: &[u8]) -> anyhow::Result<Option<SyscallFacts>> {
     let Some(image) = Image::parse(data)? else { return Ok(None) };
-    let wrapper_table = wrappers();
-    let imports = image.imports(|n| n == "syscall" || wrapper_table.contains_key(n));
+    let imports = image.imports(|n| n == b"syscall" || tables::is_wrapper(n));
     let imports_syscall = imports.contains(&"syscall");
     let wrapper_imports = imports.iter().filter(|n| **n != "syscall").map(|n| n.to_string()).collect();
     let (sites, gave_up) = resolved_sites(&image, imports_syscall);

@@ -142,7 +142,7 @@ struct Decoded {
 }
 
 struct Walker<'a, 'data> {
-    functions: &'a Functions<'data>,
+    functions: &'a Functions<'a, 'data>,
     info: InstructionInfoFactory,
     cache: Option<Decoded>,
     budget: &'a mut Budget,
