@@ -3,11 +3,11 @@
 #
 #   source bench/lib.sh
 #   bench_elf_list DIR...            # sets $list; prints the "files:" line
-#   bench_time "NAME" COMMAND...     # sets seconds[NAME]; prints a row (format: $bench_row)
+#   bench_time "NAME" COMMAND...     # sets seconds[NAME], peak[NAME]; prints a row (format: $bench_row)
 #   bench_ratio "${seconds[A]}" "${seconds[B]}"
 
-# A row of bench_time: name and seconds (a benchmark may widen the columns).
-bench_row='%-28s %8ss\n'
+# A row of bench_time: name, seconds and peak MiB (a benchmark may widen the columns).
+bench_row='%-40s %8ss %6s MiB\n'
 declare -A seconds
 
 # bench_elf_list DIR...: writes to $list (in a temp dir removed on exit) the
@@ -33,22 +33,47 @@ for p in sys.stdin.buffer.read().split(b"\0"):
   local count bytes
   count=$(tr -cd '\0' <"$list" | wc -c)
   bytes=$(xargs -0 cat <"$list" | wc -c)
+  files_count=$count
   echo "files: $count ELF files under $* ($((bytes / 1024 / 1024)) MiB), $(nproc) cores"
 }
 
-# bench_time NAME COMMAND...: runs COMMAND (output discarded, failure
-# ignored), keeps its wall time in seconds[NAME] and prints it.
+# bench_time NAME COMMAND...: runs COMMAND $bench_runs times (default 3;
+# output discarded, failure ignored), keeps the best wall time in seconds
+# in seconds[NAME] and the peak resident memory of that run in MiB in
+# peak[NAME] (when GNU time is at /usr/bin/time), and prints them. The
+# machines this runs on are shared: the best of a few runs is the figure
+# least disturbed by other jobs.
+bench_runs=${bench_runs:-3}
+declare -A peak
 bench_time() {
   local name=$1
   shift
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || true
-  end=$(date +%s.%N)
-  seconds[$name]=$(python3 -c "print(f'{$end - $start:.3f}')")
+  local start end best="" best_peak="" t p run input=$work/stdin
+  # Every run reads the same standard input (the list, for xargs).
+  cat >"$input"
+  for run in $(seq "$bench_runs"); do
+    start=$(date +%s.%N)
+    if [ -x /usr/bin/time ]; then
+      /usr/bin/time -f %M -o "$work/peak" "$@" <"$input" >/dev/null 2>&1 || true
+      p=$(tail -1 "$work/peak" 2>/dev/null)
+    else
+      "$@" <"$input" >/dev/null 2>&1 || true
+      p=""
+    fi
+    end=$(date +%s.%N)
+    t=$(python3 -c "print(f'{$end - $start:.3f}')")
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $t < $best else 1)"; then
+      best=$t best_peak=$p
+    fi
+  done
+  seconds[$name]=$best
+  peak[$name]=$([ -n "$best_peak" ] && [ "$best_peak" -eq "$best_peak" ] 2>/dev/null && echo $((best_peak / 1024)) || echo "?")
   # shellcheck disable=SC2059 # the format is bench_row
-  printf "$bench_row" "$name" "${seconds[$name]}"
+  printf "$bench_row" "$name" "${seconds[$name]}" "${peak[$name]}"
 }
 
-# bench_ratio A B: A / B to one decimal, as "N.Nx".
-bench_ratio() { python3 -c "print(f'{$1 / $2:.1f}x')"; }
+# bench_ratio A B: A / B to one decimal, as "N.Nx"; B may be 0.
+bench_ratio() { python3 -c "print(f'{$1 / max($2, 0.001):.1f}x')"; }
+
+# bench_rate N SECONDS: N / SECONDS as a whole number.
+bench_rate() { python3 -c "print(round($1 / max($2, 0.001)))"; }

@@ -42,6 +42,8 @@ pub enum FindingKind {
     Syscall,
     /// An import of a libc wrapper that only exists to reach a new syscall.
     SyscallWrapper,
+    /// An analysis gave up on the file past its work limit: part of it was not checked.
+    AnalysisIncomplete,
     /// A /nix/store string left in a file (bundle).
     StoreReference,
     /// The file is built for an architecture the target does not ship.

@@ -4,6 +4,7 @@
 //! module of its own, and what they share (targets, versions, findings) too.
 
 pub mod bundle;
+pub mod cache;
 pub mod commands;
 pub mod elf;
 pub mod exit;

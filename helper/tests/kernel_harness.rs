@@ -99,7 +99,7 @@ fn verify(kernel: &Path, sysroot: &Path, programs: &[&Program]) -> Vec<(PathBuf,
 /// `syscall-wrapper` (the host-glibc programs also fail its glibc check,
 /// which is not what this harness is about).
 fn scan_errors(paths: &[&Path]) -> std::collections::HashMap<PathBuf, Vec<String>> {
-    let mut args = vec!["scan".to_string(), "--profile".to_string(), "debian-11".to_string(), "--json".to_string()];
+    let mut args = ["scan", "--no-cache", "--profile", "debian-11", "--json"].map(str::to_string).to_vec();
     args.extend(paths.iter().map(|p| p.display().to_string()));
     let out = Command::new(common::compat_bin()).args(&args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

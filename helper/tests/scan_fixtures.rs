@@ -307,8 +307,11 @@ fn colour_on_a_terminal_only_and_never_with_no_color() {
     let dir = tempfile::tempdir().unwrap();
     let prog = dir.path().join("arc4random");
     compile(ARC4RANDOM, &prog, false, &[]);
-    let command =
-        format!("'{}' scan --profile debian-11 --no-syscalls '{}'", common::compat_bin().display(), prog.display());
+    let command = format!(
+        "'{}' scan --profile debian-11 --no-syscalls --no-cache '{}'",
+        common::compat_bin().display(),
+        prog.display()
+    );
     let run = |no_color: bool| {
         let mut cmd = std::process::Command::new("script");
         cmd.args(["-qec", &command, "/dev/null"]).env_remove("NO_COLOR");

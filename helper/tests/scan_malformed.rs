@@ -54,7 +54,7 @@ fn broken_files_are_reported_one_by_one_and_the_rest_is_scanned() {
 
     // Bounded memory: the whole scan runs within 1 GiB of address space.
     let script = format!(
-        "ulimit -v 1048576; exec '{}' scan --json --no-syscalls --profile debian-11 '{}'",
+        "ulimit -v 1048576; exec '{}' scan --json --no-syscalls --no-cache --profile debian-11 '{}'",
         common::compat_bin().display(),
         d.display()
     );

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod bundle;
+pub mod cache;
 pub mod eval;
 pub mod fixups;
 pub mod plan;
@@ -11,6 +12,7 @@ pub mod port;
 pub mod profiles;
 pub mod scan;
 pub mod target;
+pub mod targets;
 pub mod verify;
 
 /// Nix builds that run on older Linux: check ELF outputs against a target
@@ -29,6 +31,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Scan(scan::Args),
+    Targets(targets::Args),
+    Cache(cache::Args),
     Profiles(profiles::Args),
     Verify(verify::Args),
     Eval(eval::Args),
@@ -42,6 +46,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Targets(args) => targets::run(args),
+        Command::Cache(args) => cache::run(args),
         Command::Profiles(args) => profiles::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Eval(args) => eval::run(args),

@@ -43,6 +43,13 @@ use crate::scan::{self, closure::Closure, human, ScanOptions};
 ///
 ///   compat scan --profile debian-11 --portable --closure-file <(nix-store -qR ./result) ./result
 ///
+/// What is learned about each file that does not depend on the target
+/// (version needs and definitions, NEEDED, RPATH, notes, system call sites)
+/// is kept in the fact cache, $XDG_CACHE_HOME/compat/scan-facts: a file
+/// scanned again is not read again unless it changed (files in /nix/store
+/// are known by path, others by device, inode, size and times). --no-cache
+/// reads every file; `compat cache clean` empties the cache.
+///
 /// Exit status: 0 compatible, 1 incompatibilities found, 2 usage error or
 /// an input that could not be read (the rest is still scanned and reported).
 #[derive(Debug, clap::Args)]
@@ -82,6 +89,46 @@ pub struct Args {
     /// Print only errors (human output).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+/// The fact cache options shared by `compat scan` and `compat targets`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CacheArgs {
+    /// Read every file; neither use nor update the fact cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Print the fact cache's counts (hits, misses, refused, written) on stderr.
+    #[arg(long)]
+    pub cache_stats: bool,
+}
+
+impl CacheArgs {
+    /// The cache directory to use, if any.
+    pub fn dir(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            crate::cache::default_dir()
+        }
+    }
+
+    /// Prints the counts of `collection`'s cache when asked to.
+    pub fn report(&self, collection: &scan::Collection) {
+        if !self.cache_stats {
+            return;
+        }
+        match collection.cache_stats() {
+            Some(s) => eprintln!(
+                "cache: {} hits, {} misses, {} refused, {} written, {} write errors",
+                s.hits, s.misses, s.refused, s.written, s.write_errors
+            ),
+            None => eprintln!("cache: not used"),
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<u8> {
@@ -95,8 +142,11 @@ pub fn run(args: Args) -> Result<u8> {
         syscalls: !args.no_syscalls,
         closure: Closure::open(&closure)?,
         progress: io::stderr().is_terminal(),
+        cache: args.cache.dir(),
     };
-    let report = scan::scan_paths(&args.paths, &profile, &options);
+    let collection = scan::collect(&args.paths, &options);
+    let report = collection.judge(&profile);
+    args.cache.report(&collection);
     match print(&report, args.json, args.quiet) {
         // A reader that stopped early (`| head`) is no failure of the scan.
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
@@ -120,7 +170,7 @@ fn print(report: &scan::Report, json: bool, quiet: bool) -> io::Result<()> {
     out.flush()
 }
 
-fn read_closure_file(file: &PathBuf) -> Result<Vec<PathBuf>> {
+pub fn read_closure_file(file: &PathBuf) -> Result<Vec<PathBuf>> {
     let mut text = String::new();
     if file.as_os_str() == "-" {
         io::stdin().read_to_string(&mut text).context("--closure-file -: cannot read stdin")?;

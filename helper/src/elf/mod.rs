@@ -40,7 +40,7 @@ mod versions;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::version::Version;
 
@@ -75,7 +75,7 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// What kind of ELF object a file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ElfKind {
     /// A program (ET_EXEC, or a PIE: ET_DYN with DF_1_PIE or an interpreter and no SONAME).
@@ -107,7 +107,7 @@ impl ElfKind {
 }
 
 /// One version node needed from a library (a `Vernaux` record of DT_VERNEED).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NeededVersion {
     /// Node name: "GLIBC_2.34", "GLIBCXX_3.4.30", "GLIBC_ABI_DT_RELR".
     pub name: String,
@@ -120,7 +120,7 @@ pub struct NeededVersion {
 }
 
 /// The version nodes needed from one library (one `Verneed` record).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionNeed {
     /// The library's soname as recorded (`vn_file`): "libc.so.6".
     pub file: String,
@@ -130,7 +130,7 @@ pub struct VersionNeed {
 
 /// The facts of one ELF image. Strings are decoded lossily (invalid UTF-8
 /// becomes U+FFFD), so every field is printable.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElfInfo {
     /// 32 or 64.
     pub bits: u8,

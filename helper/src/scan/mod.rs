@@ -12,28 +12,35 @@
 //! std::process::exit(report.exit_status().into());
 //! ```
 //!
-//! The inputs are walked ([`walk`]), every regular file starting with the ELF
-//! magic is read and parsed in parallel, and each ELF program or library is
-//! checked: what it says about itself ([`check::intrinsic`]), the system
-//! calls it makes ([`crate::syscalls::analyze`]), and what it needs from each
-//! library ([`check::needs`]) -- held against the library itself when it is
-//! shipped with what is scanned (or `--closure`), else against the profile.
-//! Shipped libraries reached outside the inputs are checked in turn.
+//! A scan has two stages. [`collect`] walks the inputs ([`walk`]) and learns
+//! the facts of every regular file starting with the ELF magic, in
+//! parallel ([`facts`]): its ELF facts and its system calls, which do not
+//! depend on the target, so the fact cache ([`crate::cache`]) keeps them and
+//! a later scan need not read the file again. [`Collection::judge`] then
+//! holds the facts against one profile: what each program or library says
+//! about itself ([`check::intrinsic`]), the system calls it makes
+//! ([`crate::syscalls::judge`]), and what it needs from each library
+//! ([`check::needs`]) -- held against the library itself when it is shipped
+//! with what is scanned (or `--closure`), else against the profile. Shipped
+//! libraries reached outside the inputs are read and checked in turn. One
+//! collection can be judged against many profiles ([`targets`]).
 
 mod check;
 pub mod closure;
+pub mod facts;
 pub mod human;
 mod libraries;
 mod progress;
 mod real_path;
 pub mod report;
 pub mod requirement;
+pub mod targets;
 pub mod walk;
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     path::{Path, PathBuf},
-    sync::Arc,
+    sync::{Arc, Mutex},
 };
 
 use rayon::prelude::*;
@@ -41,11 +48,13 @@ use rayon::prelude::*;
 pub use report::{FileReport, Report, Status};
 
 use crate::{
-    elf::{ElfInfo, ParseError},
+    cache::{Cache, Key, Lookup},
+    elf::ElfInfo,
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
 };
 use closure::Closure;
+use facts::{FileFacts, Read, Syscalls};
 use libraries::Libraries;
 
 /// How to scan.
@@ -61,56 +70,124 @@ pub struct ScanOptions {
     pub closure: Closure,
     /// Show progress on stderr (the CLI sets it when stderr is a terminal).
     pub progress: bool,
+    /// The fact cache directory ([`crate::cache::default_dir`]); `None`
+    /// reads every file (`--no-cache`, and the default for library callers).
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
-        ScanOptions { portable: false, syscalls: true, closure: Closure::default(), progress: false }
+        ScanOptions { portable: false, syscalls: true, closure: Closure::default(), progress: false, cache: None }
     }
 }
 
-/// One ELF file read and checked on its own.
+/// What a cache entry's facts mean depends on the compat that wrote them
+/// and on its syscall tables (which wrappers are remembered).
+pub fn cache_writer() -> String {
+    let mut tables = Vec::new();
+    for text in crate::syscalls::tables::DATA {
+        tables.extend_from_slice(text.as_bytes());
+    }
+    format!("compat {} facts/1 tables/{:016x}", env!("CARGO_PKG_VERSION"), crate::cache::key::fnv1a(&tables))
+}
+
+/// One ELF file and its facts.
 struct Parsed {
     /// Path as reached from the inputs.
     display: PathBuf,
     canonical: PathBuf,
     info: Arc<ElfInfo>,
-    findings: Vec<Finding>,
+    syscalls: Syscalls,
 }
 
-enum Outcome {
-    NotElf,
-    Unreadable(FileReport),
-    Elf(Parsed),
+impl Parsed {
+    fn new(display: PathBuf, canonical: PathBuf, facts: FileFacts) -> Parsed {
+        Parsed { display, canonical, info: Arc::new(facts.elf), syscalls: facts.syscalls }
+    }
 }
 
-/// Scans `paths` (files and directories) against `profile`.
-pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -> Report {
+/// Reads facts through the cache, when there is one.
+struct Reader {
+    cache: Option<Cache>,
+    syscalls: bool,
+}
+
+impl Reader {
+    /// The facts of the file reached as `path`, whose real path is `canonical`.
+    fn read(&self, path: &Path, canonical: &Path) -> Read {
+        let Some(cache) = &self.cache else { return facts::read(path, self.syscalls) };
+        // Stat before reading: a file changed after this has another key next time.
+        let Ok(key) = Key::of(canonical) else { return facts::read(path, self.syscalls) };
+        let lookup = cache.load::<FileFacts>(canonical, &key);
+        let missing = lookup == Lookup::Missing;
+        if let Lookup::Hit(found) = lookup {
+            if found.serves(self.syscalls) {
+                cache.used();
+                return Read::Elf(found);
+            }
+        }
+        let read = facts::read(path, self.syscalls);
+        if let Read::Elf(found) = &read {
+            if missing {
+                cache.missed();
+            }
+            cache.store(canonical, &key, found);
+        }
+        read
+    }
+}
+
+/// The facts of everything scanned, ready to be judged against profiles.
+pub struct Collection {
+    options: ScanOptions,
+    /// Inputs that could not be walked or read.
+    unreadable: Vec<FileReport>,
+    skipped: usize,
+    /// Devices, FIFOs and sockets met inside directories, and symlinks to them.
+    special: usize,
+    /// Dangling symlinks met inside directories.
+    dangling: usize,
+    parsed: Vec<Parsed>,
+    libraries: Libraries,
+    reader: Reader,
+    /// Shipped libraries outside the inputs, read once for all profiles.
+    outside: Mutex<HashMap<PathBuf, Option<Arc<Parsed>>>>,
+}
+
+/// Walks `paths` (files and directories) and learns the facts of every ELF file.
+pub fn collect(paths: &[PathBuf], options: &ScanOptions) -> Collection {
     let walk = walk::walk(paths);
     let root_dirs = walk.root_dirs;
-    let mut reports: Vec<FileReport> =
+    let mut unreadable: Vec<FileReport> =
         walk.errors.into_iter().map(|e| FileReport::unreadable_at(&e.path, e.message)).collect();
 
+    let reader = Reader {
+        cache: options.cache.as_ref().map(|dir| Cache::new(dir.clone(), cache_writer())),
+        syscalls: options.syscalls,
+    };
     let progress = progress::Progress::new(options.progress, walk.files.len());
     let real_paths = real_path::RealPaths::default();
-    let outcomes: Vec<Outcome> = walk
+    let outcomes: Vec<(PathBuf, PathBuf, Read)> = walk
         .files
-        .par_iter()
+        .into_par_iter()
         .map(|input| {
-            let outcome = read_and_check(&input.path, profile, options, |p| real_paths.of(p, input.symlink));
+            let canonical = real_paths.of(&input.path, input.symlink);
+            let read = reader.read(&input.path, &canonical);
             progress.tick();
-            outcome
+            (input.path, canonical, read)
         })
         .collect();
     progress.finish();
 
     let mut skipped = 0;
     let mut parsed = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Outcome::NotElf => skipped += 1,
-            Outcome::Unreadable(report) => reports.push(report),
-            Outcome::Elf(file) => parsed.push(file),
+    for (display, canonical, read) in outcomes {
+        match read {
+            Read::NotElf => skipped += 1,
+            Read::Unreadable(message) => {
+                unreadable.push(FileReport::unreadable_at(&display, message))
+            }
+            Read::Elf(found) => parsed.push(Parsed::new(display, canonical, found)),
         }
     }
 
@@ -121,89 +198,112 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
     roots.extend(parsed.iter().map(|p| p.canonical.clone()));
     let known: Vec<(PathBuf, Arc<ElfInfo>)> = parsed.iter().map(|p| (p.canonical.clone(), p.info.clone())).collect();
     let libraries = Libraries::new(roots, options.closure.clone(), &known);
-
-    // Judge needs; shipped libraries outside the inputs are read and judged in later rounds.
-    let mut checked: HashSet<PathBuf> = parsed.iter().map(|p| p.canonical.clone()).collect();
-    let mut round = parsed;
-    while !round.is_empty() {
-        let results: Vec<(FileReport, Vec<PathBuf>)> =
-            round.into_par_iter().map(|file| judge_needs(file, profile, options, &libraries)).collect();
-        let mut next = Vec::new();
-        for (report, shipped) in results {
-            reports.push(report);
-            for lib in shipped {
-                if checked.insert(lib.clone()) {
-                    next.push(lib);
-                }
-            }
-        }
-        round = next
-            .par_iter()
-            .filter_map(|lib| match read_and_check(lib, profile, options, Path::to_path_buf) {
-                Outcome::Elf(file) => Some(file),
-                // Shipped libraries were parsed once already; a vanished one is not this scan's concern.
-                _ => None,
-            })
-            .collect();
+    Collection {
+        options: options.clone(),
+        unreadable,
+        skipped,
+        special: walk.special,
+        dangling: walk.dangling,
+        parsed,
+        libraries,
+        reader,
+        outside: Mutex::new(HashMap::new()),
     }
-
-    Report::new(report::Target::of(profile), options.portable, options.syscalls, reports, skipped)
-        .with_skipped(walk.special, walk.dangling)
 }
 
-fn judge_needs(
-    file: Parsed,
+/// Scans `paths` (files and directories) against `profile`.
+pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -> Report {
+    collect(paths, options).judge(profile)
+}
+
+impl Collection {
+    /// The report of everything collected against `profile`.
+    pub fn judge(&self, profile: &Profile) -> Report {
+        let options = &self.options;
+        let mut reports = self.unreadable.clone();
+        let mut checked: HashSet<PathBuf> = self.parsed.iter().map(|p| p.canonical.clone()).collect();
+        let mut shipped: Vec<PathBuf> = Vec::new();
+        let results: Vec<(FileReport, Vec<PathBuf>)> =
+            self.parsed.par_iter().map(|file| judge_file(file, profile, options, &self.libraries)).collect();
+        for (report, libs) in results {
+            reports.push(report);
+            shipped.extend(libs);
+        }
+        // Shipped libraries outside the inputs are judged in later rounds.
+        loop {
+            let round: Vec<PathBuf> = shipped.drain(..).filter(|lib| checked.insert(lib.clone())).collect();
+            if round.is_empty() {
+                break;
+            }
+            let results: Vec<(FileReport, Vec<PathBuf>)> = round
+                .par_iter()
+                .filter_map(|lib| self.outside(lib))
+                .map(|file| judge_file(&file, profile, options, &self.libraries))
+                .collect();
+            for (report, libs) in results {
+                reports.push(report);
+                shipped.extend(libs);
+            }
+        }
+        Report::new(report::Target::of(profile), options.portable, options.syscalls, reports, self.skipped)
+            .with_skipped(self.special, self.dangling)
+    }
+
+    /// The cache's counts so far (`None` without a cache).
+    pub fn cache_stats(&self) -> Option<crate::cache::Stats> {
+        self.reader.cache.as_ref().map(Cache::stats)
+    }
+
+    /// A shipped library outside the inputs, read the first time it is met.
+    fn outside(&self, lib: &Path) -> Option<Arc<Parsed>> {
+        if let Some(hit) = lock(&self.outside).get(lib) {
+            return hit.clone();
+        }
+        let parsed = match self.reader.read(lib, lib) {
+            Read::Elf(found) => Some(Arc::new(Parsed::new(lib.to_path_buf(), lib.to_path_buf(), found))),
+            // Shipped libraries were parsed once already; a vanished one is not this scan's concern.
+            _ => None,
+        };
+        lock(&self.outside).insert(lib.to_path_buf(), parsed.clone());
+        parsed
+    }
+}
+
+/// The report of one file against `profile`, and the shipped libraries it uses.
+fn judge_file(
+    file: &Parsed,
     profile: &Profile,
     options: &ScanOptions,
     libraries: &Libraries,
 ) -> (FileReport, Vec<PathBuf>) {
-    let mut findings = file.findings;
+    let info = &file.info;
+    let mut findings = Vec::new();
     let mut shipped = Vec::new();
-    if check::is_loadable(&file.info) && !file.info.is_static() {
-        let (found, libs) = check::needs(&file.canonical, &file.info, profile, options, libraries);
-        findings.extend(found);
-        shipped = libs;
+    if check::is_loadable(info) {
+        findings = check::intrinsic(info, profile, options);
+        if options.syscalls {
+            match &file.syscalls {
+                Syscalls::Analysed(facts) => findings.extend(crate::syscalls::judge(facts, profile)),
+                Syscalls::Failed(err) => findings.push(Finding::new(
+                    Severity::Error,
+                    FindingKind::Unreadable,
+                    format!("system call analysis failed: {err}"),
+                )),
+                Syscalls::NotRun | Syscalls::NotApplicable => {}
+            }
+        }
+        if !info.is_static() {
+            let (found, libs) = check::needs(&file.canonical, info, profile, options, libraries);
+            findings.extend(found);
+            shipped = libs;
+        }
     }
-    let report = FileReport::at(&file.display, Some(file.info.kind), Some(file.info.arch.clone()), findings);
+    let report =
+        FileReport::at(&file.display, Some(info.kind), Some(info.arch.clone()), findings);
     (report, shipped)
 }
 
-/// Reads `path` when it starts with the ELF magic, parses it and runs the
-/// checks that need only the file itself (including the syscall analysis).
-/// `real_path` gives the file's real path (for `$ORIGIN` and to recognise
-/// a library reached again through another path).
-fn read_and_check(
-    path: &Path,
-    profile: &Profile,
-    options: &ScanOptions,
-    real_path: impl Fn(&Path) -> PathBuf,
-) -> Outcome {
-    let data = match crate::elf::file::map_if_elf(path) {
-        Ok(Some(data)) => data,
-        Ok(None) => return Outcome::NotElf,
-        Err(err) => return Outcome::Unreadable(FileReport::unreadable_at(path, walk::describe_error(&err))),
-    };
-    let info = match ElfInfo::parse_with_symbols_for(&data, |_, version| check::may_fail(version, profile)) {
-        Ok(info) => info,
-        Err(ParseError::NotElf) => return Outcome::NotElf,
-        Err(err @ ParseError::Malformed(_)) => {
-            return Outcome::Unreadable(FileReport::unreadable_at(path, err.to_string()))
-        }
-    };
-    let mut findings = Vec::new();
-    if check::is_loadable(&info) {
-        findings = check::intrinsic(&info, profile, options);
-        if options.syscalls {
-            match crate::syscalls::analyze(&data, profile) {
-                Ok(found) => findings.extend(found),
-                Err(err) => findings.push(Finding::new(
-                    Severity::Error,
-                    FindingKind::Unreadable,
-                    format!("system call analysis failed: {err:#}"),
-                )),
-            }
-        }
-    }
-    let canonical = real_path(path);
-    Outcome::Elf(Parsed { display: path.to_path_buf(), canonical, info: Arc::new(info), findings })
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Entries are inserted whole: a panicked worker leaves nothing half-written.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

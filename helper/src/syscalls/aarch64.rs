@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 
 use super::{
+    budget::{Budget, GaveUp, MAX_CANDIDATES},
     image::{CallTargets, Functions, Image, Region},
     Site, Via,
 };
@@ -22,7 +23,9 @@ const WINDOW: u64 = 64;
 
 /// Where a syscall site may be: every aligned `svc #0`, and, when `calls`
 /// has direct targets, every `bl`/`b` to one. (region index, address, how), sorted.
-pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> {
+/// More than [`MAX_CANDIDATES`] is giving up: the search stops there.
+pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64, Via)>, GaveUp> {
+    let too_many = GaveUp::Candidates { limit: MAX_CANDIDATES };
     let svc_bytes = SVC_0.to_le_bytes();
     let svc = memchr::memmem::Finder::new(&svc_bytes);
     let mut out = Vec::new();
@@ -31,6 +34,9 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> 
         if calls.direct.is_empty() {
             for i in svc.find_iter(region.bytes).filter(|i| aligned(*i)) {
                 out.push((r, region.addr + i as u64, Via::Instruction));
+                if out.len() > MAX_CANDIDATES {
+                    return Err(too_many);
+                }
             }
             continue;
         }
@@ -44,20 +50,33 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Vec<(usize, u64, Via)> 
             } else if (word & 0x7c00_0000) == 0x1400_0000 && calls.direct.contains(&branch26(addr, word)) {
                 out.push((r, addr, Via::LibcSyscall)); // bl / b to syscall()
             }
+            if out.len() > MAX_CANDIDATES {
+                return Err(too_many);
+            }
         }
     }
-    out
+    Ok(out)
 }
 
-/// The syscall sites among `candidates` (from [`candidates`]).
-pub fn sites(image: &Image, functions: &Functions, candidates: Vec<(usize, u64, Via)>) -> Vec<Site> {
-    candidates
-        .into_iter()
-        .map(|(r, addr, via)| {
-            let register = if via == Via::Instruction { 8 } else { 0 };
-            Site { addr, value: value_before(&image.regions[r], functions, addr, register), via }
-        })
-        .collect()
+/// The syscall sites among `candidates` (from [`candidates`]), and how many
+/// candidates were looked at before `budget` ran out (all, unless it did).
+pub fn sites(
+    image: &Image,
+    functions: &Functions,
+    candidates: Vec<(usize, u64, Via)>,
+    budget: &mut Budget,
+) -> (Vec<Site>, usize) {
+    let total = candidates.len();
+    let mut out = Vec::with_capacity(total);
+    for (done, (r, addr, via)) in candidates.into_iter().enumerate() {
+        let register = if via == Via::Instruction { 8 } else { 0 };
+        let value = value_before(&image.regions[r], functions, addr, register, budget);
+        if budget.exhausted() {
+            return (out, done);
+        }
+        out.push(Site { addr, value, via });
+    }
+    (out, total)
 }
 
 fn word_at(region: &Region, addr: u64) -> Option<u32> {
@@ -66,12 +85,16 @@ fn word_at(region: &Region, addr: u64) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-fn value_before(region: &Region, functions: &Functions, addr: u64, register: u32) -> Option<u64> {
+fn value_before(region: &Region, functions: &Functions, addr: u64, register: u32, budget: &mut Budget) -> Option<u64> {
     let (floor, end) = match functions.enclosing(addr) {
         Some((start, size, _)) if size > 0 => (start.max(region.addr), start.saturating_add(size).min(region.end())),
         Some((start, _, _)) => (start.max(addr.saturating_sub(4 * WINDOW)).max(region.addr), addr + 4),
         None => (addr.saturating_sub(4 * WINDOW).max(region.addr), addr + 4),
     };
+    // Every word of the function is read for branch targets.
+    if !budget.spend(end.saturating_sub(floor)) {
+        return None;
+    }
     let mut targets = HashSet::new();
     let mut pc = floor;
     while pc < end {

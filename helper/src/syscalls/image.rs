@@ -8,7 +8,8 @@ use anyhow::{bail, Context, Result};
 use object::{
     elf,
     read::elf::{ElfFile64, FileHeader, ProgramHeader},
-    Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionFlags, SymbolKind,
+    Endianness, Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, RelocationFlags, RelocationTarget,
+    SectionFlags, SymbolKind,
 };
 
 use super::tables::Arch;
@@ -92,32 +93,36 @@ impl<'data> Image<'data> {
         Ok(Some(Image { file, arch, regions, is_static, is_libc }))
     }
 
-    /// Function symbols (the full symbol table, else the dynamic one).
-    pub fn functions(&self) -> Functions<'data> {
-        fn text<'data>(symbols: impl Iterator<Item = impl ObjectSymbol<'data>>) -> Vec<(u64, u64, &'data str)> {
+    /// Function symbols (the full symbol table, else the dynamic one). Their
+    /// names are looked up only for the few functions asked about: reading
+    /// every name of a large library costs more than the rest of the analysis.
+    pub fn functions(&self) -> Functions<'_, 'data> {
+        fn text<'data>(symbols: impl Iterator<Item = impl ObjectSymbol<'data>>) -> Vec<(u64, u64, usize)> {
             symbols
                 .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined() && s.address() != 0)
-                .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?)))
+                .map(|s| (s.address(), s.size(), s.index().0))
                 .collect()
         }
         let mut list = text(self.file.symbols());
-        if list.is_empty() {
+        let dynamic = list.is_empty();
+        if dynamic {
             list = text(self.file.dynamic_symbols());
         }
         list.sort_unstable();
-        list.dedup();
-        Functions { list }
+        Functions { list, file: &self.file, dynamic }
     }
 
     /// The imports (undefined dynamic symbols, without version) for which
-    /// `wanted` says yes, sorted and deduplicated.
-    pub fn imports(&self, wanted: impl Fn(&str) -> bool) -> Vec<&'data str> {
+    /// `wanted` says yes, sorted and deduplicated. `wanted` sees the raw
+    /// bytes of each name: only the names it accepts are checked as UTF-8.
+    pub fn imports(&self, wanted: impl Fn(&[u8]) -> bool) -> Vec<&'data str> {
         let mut out: Vec<&str> = self
             .file
             .dynamic_symbols()
             .filter(|s| s.is_undefined())
-            .filter_map(|s| s.name().ok())
+            .filter_map(|s| s.name_bytes().ok())
             .filter(|n| !n.is_empty() && wanted(n))
+            .filter_map(|n| std::str::from_utf8(n).ok())
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -129,7 +134,7 @@ impl<'data> Image<'data> {
     pub fn call_targets(&self, name: &str, functions: &Functions) -> CallTargets {
         let mut targets = CallTargets::default();
         if self.is_static || self.is_libc {
-            targets.direct.extend(functions.list.iter().filter(|f| f.2 == name).map(|f| f.0));
+            targets.direct.extend(functions.list.iter().filter(|f| functions.name(f.2) == Some(name)).map(|f| f.0));
             targets.direct.dedup();
             return targets;
         }
@@ -155,7 +160,7 @@ impl<'data> Image<'data> {
         let wanted: HashMap<usize, ()> = self
             .file
             .dynamic_symbols()
-            .filter(|s| s.name().is_ok_and(|n| n == name))
+            .filter(|s| s.name_bytes().is_ok_and(|n| n == name.as_bytes()))
             .map(|s| (s.index().0, ()))
             .collect();
         if wanted.is_empty() {
@@ -182,12 +187,26 @@ pub struct CallTargets {
     pub slots: Vec<u64>,
 }
 
-/// Function symbols sorted by address (aliases kept, one entry each).
-pub struct Functions<'data> {
-    list: Vec<(u64, u64, &'data str)>,
+/// Function symbols sorted by address (aliases kept, one entry each):
+/// address, size and index in the symbol table, whose names are read on demand.
+pub struct Functions<'f, 'data> {
+    list: Vec<(u64, u64, usize)>,
+    file: &'f ElfFile64<'data, Endianness>,
+    /// The list is of the dynamic symbol table (no full one).
+    dynamic: bool,
 }
 
-impl<'data> Functions<'data> {
+impl<'data> Functions<'_, 'data> {
+    /// The name of symbol `index` of the list's table.
+    fn name(&self, index: usize) -> Option<&'data str> {
+        let index = object::SymbolIndex(index);
+        if self.dynamic {
+            self.file.dynamic_symbol_table()?.symbol_by_index(index).ok()?.name().ok()
+        } else {
+            self.file.symbol_by_index(index).ok()?.name().ok()
+        }
+    }
+
     /// The function holding `addr`: its start, size (0 when unknown) and
     /// every name given to that start.
     pub fn enclosing(&self, addr: u64) -> Option<(u64, u64, Vec<&'data str>)> {
@@ -198,9 +217,11 @@ impl<'data> Functions<'data> {
         if size != 0 && addr >= start.saturating_add(size) {
             return None;
         }
-        let mut names: Vec<&str> = same.iter().map(|f| f.2).collect();
-        names.reverse();
-        Some((start, size, names))
+        // Ordered by size, then name (aliases of one start), as ever.
+        let mut named: Vec<(u64, &str)> = same.iter().filter_map(|f| Some((f.1, self.name(f.2)?))).collect();
+        named.sort_unstable();
+        named.dedup();
+        Some((start, size, named.into_iter().map(|f| f.1).collect()))
     }
 }
 

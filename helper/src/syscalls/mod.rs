@@ -28,8 +28,18 @@
 //! wrapper, and the programs that call the wrapper are judged by their
 //! imports. Wrapper imports are errors, or notes where glibc emulates the
 //! call (statx, preadv2, closefrom).
+//!
+//! **Bounded work.** The analysis of one file gives up past a count of
+//! candidate sites or of bytes decoded ([`budget`]); the file then gets an
+//! `analysis-incomplete` warning saying what was and was not checked.
+//!
+//! **Facts, then verdicts.** [`facts`] reads what a file says about itself
+//! (sites and numbers, wrapper imports), which does not depend on the
+//! target and can be cached; [`judge`] holds those facts against a profile.
 
 mod aarch64;
+pub mod budget;
+mod find;
 mod image;
 mod plt;
 pub mod tables;
@@ -37,15 +47,19 @@ mod x86_64;
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
 };
+use budget::{Budget, GaveUp};
 use image::Image;
 use tables::{glibc_fallbacks, wrappers, Arch, SyscallTable};
 
 /// How a site reaches the kernel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Via {
     /// A `syscall` / `svc #0` instruction.
     Instruction,
@@ -62,7 +76,7 @@ pub struct Site {
 }
 
 /// A syscall site with its number resolved, as the report sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedSite {
     pub addr: u64,
     pub number: u64,
@@ -71,16 +85,49 @@ pub struct ResolvedSite {
     pub function: Vec<String>,
 }
 
+/// What one x86_64 / aarch64 ELF image says about the system calls it
+/// makes, whatever the target: the input of [`judge`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyscallFacts {
+    pub arch: Arch,
+    /// No interpreter and no needed libraries: libc is linked in.
+    pub is_static: bool,
+    /// The C library itself (libc.so.6, ld.so, musl's libc.so).
+    pub is_libc: bool,
+    /// Imported wrappers of [`tables::wrappers`], sorted.
+    pub wrapper_imports: Vec<String>,
+    /// Sites with a constant number, by address.
+    pub sites: Vec<ResolvedSite>,
+    /// Set when the analysis stopped before the end ([`budget`]).
+    pub gave_up: Option<GaveUp>,
+}
+
 /// Every syscall site with a constant number in `data`, and the image's arch.
 /// `Ok(None)` for ELF files of other classes or machines.
 pub fn sites(data: &[u8]) -> anyhow::Result<Option<(Arch, Vec<ResolvedSite>)>> {
+    Ok(facts(data)?.map(|f| (f.arch, f.sites)))
+}
+
+/// The facts of `data`; `Ok(None)` for ELF files of other classes or
+/// machines, an error for a malformed ELF file.
+pub fn facts(data: &[u8]) -> anyhow::Result<Option<SyscallFacts>> {
     let Some(image) = Image::parse(data)? else { return Ok(None) };
-    let imports_syscall = !image.imports(|n| n == "syscall").is_empty();
-    Ok(Some((image.arch, resolved_sites(&image, imports_syscall))))
+    let imports = image.imports(|n| n == b"syscall" || tables::is_wrapper(n));
+    let imports_syscall = imports.contains(&"syscall");
+    let wrapper_imports = imports.iter().filter(|n| **n != "syscall").map(|n| n.to_string()).collect();
+    let (sites, gave_up) = resolved_sites(&image, imports_syscall);
+    Ok(Some(SyscallFacts {
+        arch: image.arch,
+        is_static: image.is_static,
+        is_libc: image.is_libc,
+        wrapper_imports,
+        sites,
+        gave_up,
+    }))
 }
 
 /// `imports_syscall`: the image imports libc's `syscall()`.
-fn resolved_sites(image: &Image, imports_syscall: bool) -> Vec<ResolvedSite> {
+fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, Option<GaveUp>) {
     // Symbol tables are read only when a candidate turns up (most programs
     // have none), or first when calls to `syscall()` must be found.
     let mut functions = None;
@@ -94,15 +141,22 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> Vec<ResolvedSite> {
         Arch::X86_64 => x86_64::candidates(image, &calls),
         Arch::Aarch64 => aarch64::candidates(image, &calls),
     };
-    if candidates.is_empty() {
-        return Vec::new();
-    }
-    let functions = functions.unwrap_or_else(|| image.functions());
-    let raw = match image.arch {
-        Arch::X86_64 => x86_64::sites(image, &functions, &calls, candidates),
-        Arch::Aarch64 => aarch64::sites(image, &functions, candidates),
+    let candidates = match candidates {
+        Ok(candidates) if candidates.is_empty() => return (Vec::new(), None),
+        Ok(candidates) => candidates,
+        Err(gave_up) => return (Vec::new(), Some(gave_up)),
     };
-    raw.into_iter()
+    let functions = functions.unwrap_or_else(|| image.functions());
+    let code: u64 = image.regions.iter().map(|r| r.bytes.len() as u64).sum();
+    let mut budget = Budget::for_code(code);
+    let total = candidates.len();
+    let (raw, analysed) = match image.arch {
+        Arch::X86_64 => x86_64::sites(image, &functions, &calls, candidates, &mut budget),
+        Arch::Aarch64 => aarch64::sites(image, &functions, candidates, &mut budget),
+    };
+    let gave_up = (analysed < total).then_some(GaveUp::Decoding { limit: budget.limit(), analysed, candidates: total });
+    let sites = raw
+        .into_iter()
         .filter_map(|site| {
             Some(ResolvedSite {
                 addr: site.addr,
@@ -114,24 +168,30 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> Vec<ResolvedSite> {
                     .unwrap_or_default(),
             })
         })
-        .collect()
+        .collect();
+    (sites, gave_up)
 }
 
 /// Findings for the system calls in one ELF image (`data`) that the
-/// target kernel may lack. Integration point for `compat scan`: files that
-/// are not x86_64 / aarch64 ELF give no findings; a malformed ELF is an error.
+/// target kernel may lack: [`facts`] then [`judge`]. Files that are not
+/// x86_64 / aarch64 ELF give no findings; a malformed ELF is an error.
 pub fn analyze(data: &[u8], profile: &Profile) -> anyhow::Result<Vec<Finding>> {
-    let Some(image) = Image::parse(data)? else { return Ok(Vec::new()) };
-    let table = SyscallTable::of(image.arch);
+    Ok(facts(data)?.map(|f| judge(&f, profile)).unwrap_or_default())
+}
+
+/// The findings `facts` give against `profile`'s kernel.
+pub fn judge(facts: &SyscallFacts, profile: &Profile) -> Vec<Finding> {
+    let table = SyscallTable::of(facts.arch);
     let target = &profile.kernel;
     let mut findings = Vec::new();
 
+    if let Some(gave_up) = &facts.gave_up {
+        findings.push(Finding::new(Severity::Warning, FindingKind::AnalysisIncomplete, gave_up.describe()));
+    }
+
     // Imports of wrappers.
-    let wrapper_table = wrappers();
-    let imports = image.imports(|n| n == "syscall" || wrapper_table.contains_key(n));
-    let imports_syscall = imports.contains(&"syscall");
-    if !image.is_static && !image.is_libc {
-        for name in imports.iter().copied().filter(|n| *n != "syscall") {
+    if !facts.is_static && !facts.is_libc {
+        for name in &facts.wrapper_imports {
             let Some(wrapper) = wrappers().get(name) else { continue };
             if wrapper.kernel <= *target {
                 continue;
@@ -164,7 +224,7 @@ pub fn analyze(data: &[u8], profile: &Profile) -> anyhow::Result<Vec<Finding>> {
     // Sites with a constant number, grouped by (number, severity, reason).
     let last_known = table.rows().map(|s| s.number).max().unwrap_or(0);
     let mut groups: BTreeMap<(u64, Severity, Option<String>), Vec<String>> = BTreeMap::new();
-    for site in resolved_sites(&image, imports_syscall) {
+    for site in &facts.sites {
         let location = match site.function.first() {
             Some(f) => format!("{:#x} in {f}", site.addr),
             None => format!("{:#x}", site.addr),
@@ -178,13 +238,13 @@ pub fn analyze(data: &[u8], profile: &Profile) -> anyhow::Result<Vec<Finding>> {
         if call.kernel <= *target || call.unimplemented {
             continue;
         }
-        let fallback = (image.is_static || image.is_libc)
+        let fallback = (facts.is_static || facts.is_libc)
             .then(|| glibc_fallbacks().get(&call.name))
             .flatten()
             .filter(|f| site.function.iter().any(|name| f.functions.contains(name)));
         let (severity, reason) = match fallback {
             Some(f) => (Severity::Note, Some(format!("glibc's own call with a fallback: on ENOSYS it {}", f.fallback))),
-            None if image.is_libc => (
+            None if facts.is_libc => (
                 Severity::Note,
                 Some("the C library's own wrapper; programs that call it are judged by their imports".to_string()),
             ),
@@ -201,7 +261,7 @@ pub fn analyze(data: &[u8], profile: &Profile) -> anyhow::Result<Vec<Finding>> {
                 FindingKind::Syscall,
                 format!(
                     "makes system call {number} ({sites}), which is newer than compat's {} table: check it by hand",
-                    image.arch.name()
+                    facts.arch.name()
                 ),
             )
             .target_has(format!("kernel {target}")),
@@ -225,5 +285,5 @@ pub fn analyze(data: &[u8], profile: &Profile) -> anyhow::Result<Vec<Finding>> {
         };
         findings.push(finding.locations(locations));
     }
-    Ok(findings)
+    findings
 }

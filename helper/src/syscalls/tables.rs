@@ -13,9 +13,14 @@ const AARCH64: &str = include_str!("../../../data/syscalls/aarch64.tsv");
 const WRAPPERS: &str = include_str!("../../../data/syscalls/wrappers.tsv");
 const GLIBC_FALLBACKS: &str = include_str!("../../../data/syscalls/glibc-fallbacks.tsv");
 
+/// The text of every table, for a fingerprint of what the analysis knows.
+pub const DATA: [&str; 4] = [X86_64, AARCH64, WRAPPERS, GLIBC_FALLBACKS];
+
 /// The architectures with a syscall table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Arch {
+    #[serde(rename = "x86_64")]
     X86_64,
     Aarch64,
 }
@@ -119,6 +124,24 @@ pub fn wrappers() -> &'static HashMap<String, Wrapper> {
     })
 }
 
+/// Whether `name` is a wrapper's symbol, on raw bytes: names grouped by
+/// length, so most names of a symbol table are turned away by their length
+/// or first byte, without a hash or a UTF-8 check.
+pub fn is_wrapper(name: &[u8]) -> bool {
+    static BY_LENGTH: OnceLock<Vec<Vec<&'static [u8]>>> = OnceLock::new();
+    let table = BY_LENGTH.get_or_init(|| {
+        let mut table: Vec<Vec<&'static [u8]>> = Vec::new();
+        for symbol in wrappers().keys() {
+            if table.len() <= symbol.len() {
+                table.resize(symbol.len() + 1, Vec::new());
+            }
+            table[symbol.len()].push(symbol.as_bytes());
+        }
+        table
+    });
+    table.get(name.len()).is_some_and(|same| same.contains(&name))
+}
+
 /// A system call glibc makes itself and retries another way on ENOSYS.
 #[derive(Clone, Debug)]
 pub struct GlibcFallback {
@@ -177,6 +200,8 @@ mod tests {
             assert_eq!(call.kernel, w.kernel, "wrapper {} disagrees with the table", w.symbol);
         }
         assert_eq!(wrappers()["close_range"].kernel.to_string(), "5.9");
+        assert!(is_wrapper(b"close_range") && is_wrapper(b"statx"));
+        assert!(!is_wrapper(b"close_rangf") && !is_wrapper(b"printf") && !is_wrapper(b""));
         assert!(wrappers()["statx"].falls_back);
         for f in glibc_fallbacks().values() {
             assert!(x86.by_name(&f.syscall).is_some(), "unknown fallback call {}", f.syscall);

@@ -15,9 +15,12 @@ pub fn compat_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_compat"))
 }
 
-/// Runs `compat ARGS...` and returns its output.
+/// Runs `compat ARGS...` and returns its output. The fact cache goes to a
+/// fresh temporary directory: tests never touch the user's cache and never
+/// depend on each other.
 pub fn compat(args: &[&str]) -> Output {
-    Command::new(compat_bin()).args(args).output().expect("run compat")
+    let cache = tempfile::tempdir().expect("temp cache dir");
+    Command::new(compat_bin()).args(args).env("XDG_CACHE_HOME", cache.path()).output().expect("run compat")
 }
 
 /// A prerequisite given by environment variable. When it is missing the test

@@ -1,0 +1,102 @@
+//! The read floor of `compat scan`: reads, from each file given, exactly the
+//! byte ranges a full scan needs -- the ELF, program and section headers,
+//! the dynamic linking sections (.dynamic, .dynsym and its strings, the
+//! version tables, notes) and the executable sections the system call
+//! analysis searches -- and does nothing with them. One process, all
+//! cores, a reused buffer per thread, like the scan. bench/scan.sh divides
+//! the scan's time by this one's.
+//!
+//!     cargo run --release --example read_floor -- FILE...
+
+use std::{cell::RefCell, fs::File, os::unix::fs::FileExt, time::Instant};
+
+use rayon::prelude::*;
+
+thread_local! {
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+const SHT_PROGBITS: u64 = 1;
+const SHT_STRTAB: u64 = 3;
+const SHT_DYNAMIC: u64 = 6;
+const SHT_NOTE: u64 = 7;
+const SHT_DYNSYM: u64 = 11;
+const SHT_GNU_VERDEF: u64 = 0x6fff_fffd;
+const SHT_GNU_VERNEED: u64 = 0x6fff_fffe;
+const SHT_GNU_VERSYM: u64 = 0x6fff_ffff;
+const SHF_EXECINSTR: u64 = 4;
+
+fn u16_at(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 2).map_or(0, |x| u64::from(u16::from_le_bytes([x[0], x[1]])))
+}
+fn u32_at(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 4).map_or(0, |x| u64::from(u32::from_le_bytes([x[0], x[1], x[2], x[3]])))
+}
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8).map_or(0, |x| u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]))
+}
+
+/// Reads `len` bytes at `offset` into `buf` (as far as the file goes).
+fn read(file: &File, buf: &mut Vec<u8>, offset: u64, len: u64) -> usize {
+    let len = len.min(1 << 32) as usize;
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    let mut done = 0;
+    while done < len {
+        match file.read_at(&mut buf[done..len], offset + done as u64) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => done += n,
+        }
+    }
+    done
+}
+
+/// Bytes read from the file at `path` (0 when it is not a 64-bit little-endian ELF file).
+fn floor(path: &str, buf: &mut Vec<u8>) -> u64 {
+    let Ok(file) = File::open(path) else { return 0 };
+    let mut total = read(&file, buf, 0, 64) as u64;
+    if total < 64 || &buf[..4] != b"\x7fELF" || buf[4] != 2 || buf[5] != 1 {
+        return total;
+    }
+    let (phoff, phnum, phentsize) = (u64_at(buf, 0x20), u16_at(buf, 0x38), u16_at(buf, 0x36));
+    let (shoff, shnum, shentsize) = (u64_at(buf, 0x28), u16_at(buf, 0x3c), u16_at(buf, 0x3a));
+    total += read(&file, buf, phoff, phnum * phentsize) as u64;
+    let n = read(&file, buf, shoff, shnum * shentsize);
+    let headers = buf[..n].to_vec();
+    let section = |i: u64| {
+        let at = (i * shentsize) as usize;
+        (
+            u32_at(&headers, at + 4),
+            u64_at(&headers, at + 8),
+            u64_at(&headers, at + 0x18),
+            u64_at(&headers, at + 0x20),
+            u32_at(&headers, at + 0x28),
+        )
+    };
+    total += n as u64;
+    let mut ranges = Vec::new();
+    for i in 0..shnum {
+        let (kind, flags, offset, size, link) = section(i);
+        let wanted =
+            matches!(kind, SHT_DYNAMIC | SHT_DYNSYM | SHT_NOTE | SHT_GNU_VERDEF | SHT_GNU_VERNEED | SHT_GNU_VERSYM)
+                || (kind == SHT_PROGBITS && flags & SHF_EXECINSTR != 0);
+        if wanted {
+            ranges.push((offset, size));
+        }
+        if kind == SHT_DYNSYM && section(link).0 == SHT_STRTAB {
+            ranges.push((section(link).2, section(link).3));
+        }
+    }
+    for (offset, size) in ranges {
+        total += read(&file, buf, offset, size) as u64;
+    }
+    total
+}
+
+fn main() {
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let started = Instant::now();
+    let bytes: u64 = paths.par_iter().map(|p| BUFFER.with(|b| floor(p, &mut b.borrow_mut()))).sum();
+    eprintln!("read {} MiB of {} files in {:.3}s", bytes >> 20, paths.len(), started.elapsed().as_secs_f64());
+}

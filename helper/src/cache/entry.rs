@@ -1,0 +1,112 @@
+//! One cache entry on disk: a header line (JSON: format, writer, path, key),
+//! then the payload (JSON). The header is read first, so an entry written
+//! by another compat, for another file or another state of the file, is
+//! turned away before its payload is parsed.
+
+use std::path::Path;
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use super::key::Key;
+
+/// Bumped when the layout of entries changes.
+pub const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    writer: String,
+    path: String,
+    key: Key,
+}
+
+/// Why an entry was not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Not an entry compat can read: truncated, corrupt, another format.
+    Corrupt,
+    /// Written by another compat version (or with other tables).
+    Foreign,
+    /// For another file (a hash collision), or the file changed since.
+    Stale,
+}
+
+/// The bytes of an entry for `path` in state `key`.
+pub fn encode<T: Serialize>(writer: &str, path: &Path, key: &Key, payload: &T) -> serde_json::Result<Vec<u8>> {
+    let header = Header {
+        format: FORMAT,
+        writer: writer.to_string(),
+        path: path.to_string_lossy().into_owned(),
+        key: key.clone(),
+    };
+    let mut out = serde_json::to_vec(&header)?;
+    out.push(b'\n');
+    serde_json::to_writer(&mut out, payload)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// The payload of `bytes` when it is an entry of `writer` for `path` in state `key`.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8], writer: &str, path: &Path, key: &Key) -> Result<T, Refused> {
+    let (header, payload) = split(bytes)?;
+    if header.format != FORMAT {
+        return Err(Refused::Corrupt);
+    }
+    if header.writer != writer {
+        return Err(Refused::Foreign);
+    }
+    if header.path.as_bytes() != path.to_string_lossy().as_bytes() || header.key != *key {
+        return Err(Refused::Stale);
+    }
+    serde_json::from_slice(payload).map_err(|_| Refused::Corrupt)
+}
+
+/// Whether `bytes` is a whole entry of `writer` (payload well-formed JSON).
+pub fn check(bytes: &[u8], writer: &str) -> Result<(), Refused> {
+    let (header, payload) = split(bytes)?;
+    if header.format != FORMAT {
+        return Err(Refused::Corrupt);
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(payload).map_err(|_| Refused::Corrupt)?;
+    if header.writer != writer {
+        return Err(Refused::Foreign);
+    }
+    Ok(())
+}
+
+fn split(bytes: &[u8]) -> Result<(Header, &[u8]), Refused> {
+    // An entry ends with a newline: one without was cut short.
+    if bytes.last() != Some(&b'\n') {
+        return Err(Refused::Corrupt);
+    }
+    let newline = memchr::memchr(b'\n', bytes).ok_or(Refused::Corrupt)?;
+    let header: Header = serde_json::from_slice(&bytes[..newline]).map_err(|_| Refused::Corrupt)?;
+    Ok((header, &bytes[newline + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_used_only_whole_and_for_their_writer_path_and_key() {
+        let path = Path::new("/usr/bin/ls");
+        let key = Key::Stat { dev: 1, ino: 2, size: 3, mtime: 4, mtime_nsec: 5, ctime: 6, ctime_nsec: 7 };
+        let bytes = encode("compat 1", path, &key, &vec![1, 2, 3]).unwrap();
+        assert_eq!(decode::<Vec<u32>>(&bytes, "compat 1", path, &key), Ok(vec![1, 2, 3]));
+        assert_eq!(check(&bytes, "compat 1"), Ok(()));
+        assert_eq!(decode::<Vec<u32>>(&bytes, "compat 2", path, &key), Err(Refused::Foreign));
+        assert_eq!(decode::<Vec<u32>>(&bytes, "compat 1", Path::new("/usr/bin/lt"), &key), Err(Refused::Stale));
+        assert_eq!(decode::<Vec<u32>>(&bytes, "compat 1", path, &Key::StorePath), Err(Refused::Stale));
+        for cut in [0, 1, bytes.len() / 2, bytes.len() - 3, bytes.len() - 1] {
+            assert_eq!(
+                decode::<Vec<u32>>(&bytes[..cut], "compat 1", path, &key),
+                Err(Refused::Corrupt),
+                "cut at {cut}"
+            );
+            assert_eq!(check(&bytes[..cut], "compat 1"), Err(Refused::Corrupt));
+        }
+        assert_eq!(decode::<String>(&bytes, "compat 1", path, &key), Err(Refused::Corrupt), "wrong payload type");
+        assert_eq!(decode::<Vec<u32>>(b"garbage\n", "compat 1", path, &key), Err(Refused::Corrupt));
+    }
+}
