@@ -88,7 +88,7 @@ pub fn cache_writer() -> String {
     for text in crate::syscalls::tables::DATA {
         tables.extend_from_slice(text.as_bytes());
     }
-    format!("compat {} facts/1 tables/{:016x}", env!("CARGO_PKG_VERSION"), crate::cache::key::fnv1a(&tables))
+    format!("compat {} facts/2 tables/{:016x}", env!("CARGO_PKG_VERSION"), crate::cache::key::fnv1a(&tables))
 }
 
 /// One ELF file and its facts.
@@ -184,9 +184,7 @@ pub fn collect(paths: &[PathBuf], options: &ScanOptions) -> Collection {
     for (display, canonical, read) in outcomes {
         match read {
             Read::NotElf => skipped += 1,
-            Read::Unreadable(message) => {
-                unreadable.push(FileReport::unreadable_at(&display, message))
-            }
+            Read::Unreadable(message) => unreadable.push(FileReport::unreadable_at(&display, message)),
             Read::Elf(found) => parsed.push(Parsed::new(display, canonical, found)),
         }
     }
@@ -298,8 +296,7 @@ fn judge_file(
             shipped = libs;
         }
     }
-    let report =
-        FileReport::at(&file.display, Some(info.kind), Some(info.arch.clone()), findings);
+    let report = FileReport::at(&file.display, Some(info.kind), Some(info.arch.clone()), findings);
     (report, shipped)
 }
 
