@@ -249,3 +249,54 @@ fn a_symlink_forest_is_followed_and_merges_with_the_store_path_it_points_into() 
     let run = std::process::Command::new(dist.join("bin/zdemo")).output().unwrap();
     assert!(String::from_utf8_lossy(&run.stdout).contains("data: hello from the bundle's share dir"), "{run:?}");
 }
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_bundled_and_named_exactly() {
+    use std::{ffi::OsStr, os::unix::ffi::OsStrExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("out");
+    fs::create_dir_all(input.join("bin")).unwrap();
+    let name = OsStr::from_bytes(b"tr\xffue");
+    // The build machine's own program needs a glibc newer than Debian 11's,
+    // so the check has something to say about the file.
+    copy(Path::new("/bin/true"), &input.join("bin").join(name));
+    let dist = tmp.path().join("dist");
+    let args = ["bundle", "--profile", "debian-11", s(&input), "--dir", s(&dist)];
+
+    let refused = common::compat(&args);
+    let said = format!("{}{}", String::from_utf8_lossy(&refused.stdout), stderr(&refused));
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(said.contains(r"bin/tr\xffue"), "the file is named exactly: {said}");
+
+    let forced = common::compat(&[&args[..], &["--force"]].concat());
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert!(dist.join("bin").join(name).is_file());
+    let manifest: Value = serde_json::from_slice(&fs::read(dist.join("compat-manifest.json")).unwrap()).unwrap();
+    let paths: Vec<&str> = manifest["files"].as_array().unwrap().iter().filter_map(|f| f["path"].as_str()).collect();
+    assert!(paths.contains(&r"bin/tr\xffue"), "{paths:?}");
+    let findings = manifest["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["file"] == r"bin/tr\xffue"), "{findings:?}");
+}
+
+#[test]
+fn a_profile_with_its_glibc_overridden_is_named_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("out");
+    fs::create_dir_all(input.join("bin")).unwrap();
+    copy(Path::new("/bin/true"), &input.join("bin/true"));
+    let dist = tmp.path().join("dist");
+
+    let refused =
+        common::compat(&["bundle", "--profile", "debian-12", "--glibc", "2.31", s(&input), "--dir", s(&dist)]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("would not run on debian-12 with glibc overridden to 2.31"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let made = common::compat(&["bundle", "--profile", "debian-11", "--glibc", "2.36", s(&input), "--dir", s(&dist)]);
+    let said = String::from_utf8_lossy(&made.stdout);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert!(said.contains("for debian-11 with glibc overridden to 2.36 into"), "{said}");
+}

@@ -36,7 +36,8 @@ pub fn judge(root: &Path, profile: &Profile, excludes: &[String]) -> Judgement {
         .files
         .into_iter()
         .map(|file| {
-            let path = Path::new(&file.path).strip_prefix(root).map_or(file.path.clone(), |p| p.display().to_string());
+            let exact = file.exact_path();
+            let path = exact.strip_prefix(root).unwrap_or(&exact);
             let findings = file
                 .findings
                 .into_iter()
@@ -45,11 +46,13 @@ pub fn judge(root: &Path, profile: &Profile, excludes: &[String]) -> Judgement {
                         && f.library.as_ref().is_some_and(|lib| excludes.iter().any(|e| e == lib)))
                 })
                 .collect();
-            FileReport::new(path, file.kind, file.arch, findings)
+            FileReport::at(path, file.kind, file.arch, findings)
         })
         .collect();
+    let summary = &scanned.summary;
+    let (skipped, special, dangling) = (summary.skipped_non_elf, summary.skipped_special, summary.skipped_dangling);
     let report =
-        Report::new(scanned.target, scanned.portable, scanned.syscalls, files, scanned.summary.skipped_non_elf);
+        Report::new(scanned.target, scanned.portable, scanned.syscalls, files, skipped).with_skipped(special, dangling);
     let findings = report
         .files
         .iter()
@@ -58,7 +61,7 @@ pub fn judge(root: &Path, profile: &Profile, excludes: &[String]) -> Judgement {
             f.findings
                 .iter()
                 .filter(|x| x.severity == Severity::Error)
-                .map(|x| FileFinding { file: f.path.clone().into(), finding: x.clone() })
+                .map(|x| FileFinding { file: f.exact_path(), finding: x.clone() })
         })
         .collect();
     Judgement { report, findings }

@@ -16,6 +16,7 @@ use crate::finding::{Finding, FindingKind, Severity};
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScriptChange {
+    #[serde(serialize_with = "crate::path_text::one")]
     pub path: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shebang: Option<String>,

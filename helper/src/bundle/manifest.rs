@@ -22,16 +22,19 @@ pub enum FileKind {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManifestFile {
+    #[serde(serialize_with = "crate::path_text::one")]
     pub path: PathBuf,
     pub kind: FileKind,
     /// Where it was copied from (absent for symlinks).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::path_text::optional")]
     pub source: Option<PathBuf>,
     /// Size in bytes (files) .
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     /// Link text (symlinks).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::path_text::optional")]
     pub link: Option<PathBuf>,
 }
 
@@ -44,6 +47,7 @@ pub struct Manifest {
     /// The target the bundle was made for.
     pub profile: Profile,
     /// The inputs as given.
+    #[serde(serialize_with = "crate::path_text::list")]
     pub inputs: Vec<PathBuf>,
     /// Every file and symlink of the bundle (the manifest itself aside).
     pub files: Vec<ManifestFile>,

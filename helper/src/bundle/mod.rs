@@ -47,6 +47,7 @@ use patchelf::Patchelf;
 /// A finding about one file of the bundle (path relative to the bundle root).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FileFinding {
+    #[serde(serialize_with = "crate::path_text::one")]
     pub file: PathBuf,
     #[serde(flatten)]
     pub finding: Finding,

@@ -14,6 +14,7 @@ use crate::profile::Profile;
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ElfChange {
+    #[serde(serialize_with = "crate::path_text::one")]
     pub path: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interpreter: Option<String>,

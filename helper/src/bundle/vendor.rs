@@ -54,12 +54,16 @@ pub struct Vendored {
     /// The NEEDED name, which is also its file name under lib/.
     pub name: String,
     /// Path in the bundle.
+    #[serde(serialize_with = "crate::path_text::one")]
     pub path: PathBuf,
     /// Where it was found (the path the search reached).
+    #[serde(serialize_with = "crate::path_text::one")]
     pub source: PathBuf,
     /// The file that path resolves to.
+    #[serde(serialize_with = "crate::path_text::one")]
     pub real_source: PathBuf,
     /// The bundle files that need it.
+    #[serde(serialize_with = "crate::path_text::list")]
     pub needed_by: Vec<PathBuf>,
 }
 

@@ -122,7 +122,7 @@ pub fn run(args: Args) -> Result<u8> {
         eprintln!(
             "compat bundle: refused: the bundle would not run on {} (report above); nothing written. \
              --force bundles it anyway",
-            opts.profile.name
+            opts.profile.label()
         );
         return Ok(exit::FOUND);
     }
@@ -130,7 +130,7 @@ pub fn run(args: Args) -> Result<u8> {
         scan::human::write(&mut std::io::stderr().lock(), &outcome.report, style(std::io::stderr().is_terminal()))?;
         eprintln!(
             "compat bundle: WARNING: --force: bundling what will NOT run on {} (findings above, also in the manifest)",
-            opts.profile.name
+            opts.profile.label()
         );
     }
     if args.json {
@@ -143,7 +143,7 @@ pub fn run(args: Args) -> Result<u8> {
             m.files.len(),
             m.elf.len(),
             m.vendored.len(),
-            m.profile.name,
+            m.profile.label(),
             wheres.join(" and ")
         );
         for v in &m.vendored {

@@ -1,7 +1,9 @@
 //! The result of a scan: one entry per file, a summary, and the exit
 //! status. Its JSON form is the stable `--json` schema (docs/scan-json.md).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+pub use crate::path_text::{escape_path, unescape_path};
 
 use serde::Serialize;
 
@@ -85,6 +87,14 @@ impl FileReport {
         FileReport::at(path, None, None, vec![Finding::new(Severity::Error, FindingKind::Unreadable, message)])
     }
 
+    /// The exact path of the file, bytes that are not UTF-8 included.
+    pub fn exact_path(&self) -> PathBuf {
+        match &self.path_escaped {
+            Some(escaped) => unescape_path(escaped),
+            None => PathBuf::from(&self.path),
+        }
+    }
+
     /// The path for a person to read: exact (escaped) when it is not UTF-8.
     pub fn shown_path(&self) -> &str {
         self.path_escaped.as_deref().unwrap_or(&self.path)
@@ -94,24 +104,6 @@ impl FileReport {
     pub fn unreadable(path: String, message: String) -> FileReport {
         FileReport::new(path, None, None, vec![Finding::new(Severity::Error, FindingKind::Unreadable, message)])
     }
-}
-
-/// `path` written losslessly when it is not valid UTF-8: valid UTF-8 runs as
-/// they are with `\` doubled, every other byte as `\xHH` (two lowercase hex
-/// digits). `None` for a UTF-8 path, which `path` already holds exactly.
-pub fn escape_path(path: &Path) -> Option<String> {
-    use std::os::unix::ffi::OsStrExt;
-    if path.to_str().is_some() {
-        return None;
-    }
-    let mut out = String::new();
-    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-        out.push_str(&chunk.valid().replace('\\', "\\\\"));
-        for byte in chunk.invalid() {
-            out.push_str(&format!("\\x{byte:02x}"));
-        }
-    }
-    Some(out)
 }
 
 /// The target a scan judged against.
@@ -234,29 +226,6 @@ mod tests {
     use super::*;
     use std::{ffi::OsStr, os::unix::ffi::OsStrExt};
 
-    /// Reverses [`escape_path`], as a reader of the JSON would.
-    fn unescape(text: &str) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut rest = text.as_bytes();
-        while let Some((&first, tail)) = rest.split_first() {
-            match (first, tail) {
-                (b'\\', [b'\\', more @ ..]) => {
-                    out.push(b'\\');
-                    rest = more;
-                }
-                (b'\\', [b'x', hi, lo, more @ ..]) => {
-                    out.push(u8::from_str_radix(std::str::from_utf8(&[*hi, *lo]).unwrap(), 16).unwrap());
-                    rest = more;
-                }
-                _ => {
-                    out.push(first);
-                    rest = tail;
-                }
-            }
-        }
-        out
-    }
-
     #[test]
     fn findings_list_versions_in_version_order() {
         let finding = |needs: &str| {
@@ -274,13 +243,6 @@ mod tests {
 
     #[test]
     fn paths_that_are_not_utf8_are_kept_exact() {
-        assert_eq!(escape_path(Path::new("bin/caf\u{e9}")), None);
-        for raw in [&b"bin/caf\xe9"[..], b"a\\x41\xff\xfe/\xc3", b"\x80", b"ok\xe2\x82"] {
-            let path = Path::new(OsStr::from_bytes(raw));
-            let escaped = escape_path(path).expect("not UTF-8");
-            assert_eq!(unescape(&escaped), raw, "{escaped}");
-        }
-        assert_eq!(escape_path(Path::new(OsStr::from_bytes(b"a\\b\xff"))).unwrap(), "a\\\\b\\xff");
         // Two names differing only in their invalid bytes stay apart.
         let one = FileReport::at(Path::new(OsStr::from_bytes(b"x\xfe")), None, None, Vec::new());
         let two = FileReport::at(Path::new(OsStr::from_bytes(b"x\xff")), None, None, Vec::new());
