@@ -12,7 +12,6 @@ mod common;
 
 use std::{
     fs,
-    os::unix::fs::PermissionsExt,
     path::PathBuf,
     process::{Child, Command, Output, Stdio},
     time::{Duration, Instant},
@@ -66,8 +65,7 @@ fn work(patchelf_body: &str) -> Work {
     let mark = tools.join("patchelf-pid");
     let patchelf = tools.join("patchelf");
     let script = format!("#!/bin/sh\n{}\n", patchelf_body.replace("MARK", mark.to_str().unwrap()));
-    fs::write(&patchelf, script).unwrap();
-    fs::set_permissions(&patchelf, fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_executable(&patchelf, script, 0o755);
     Work { _tmp: tmp, app, out, tmpdir, patchelf, mark }
 }
 

@@ -21,7 +21,7 @@ fn sectionless_hello(out: &Path) {
     assert_eq!(&data[..6], b"\x7fELF\x02\x01", "an x86_64/aarch64 (ELF64 LE) host is assumed");
     data[0x28..0x30].fill(0); // e_shoff
     data[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
-    fs::write(out, &data).unwrap();
+    common::write_executable(out, &data, 0o755);
     // It still runs.
     let run = Command::new(out).output().expect("run the sectionless program");
     assert_eq!(run.stdout, b"hi\n", "{run:?}");

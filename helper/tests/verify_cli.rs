@@ -37,11 +37,9 @@ fn help_teaches_with_examples() {
 
 /// A stand-in for qemu: a script that records it was started, then runs `body`.
 fn fake_qemu(dir: &std::path::Path, body: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    use std::os::unix::fs::PermissionsExt;
     let marker = dir.join("qemu-was-started");
     let script = dir.join("fake-qemu");
-    std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\n{body}\n", marker.display())).unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_executable(&script, format!("#!/bin/sh\ntouch '{}'\n{body}\n", marker.display()), 0o755);
     (script, marker)
 }
 

@@ -162,9 +162,7 @@ pub fn make_zdemo_store(store: &mut FakeStore, bullseye: &Path, work: &Path, cfl
         wrapped = wrapped.display()
     );
     let wrapper_path = out.join("bin/zdemo");
-    fs::write(&wrapper_path, wrapper).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&wrapper_path, fs::Permissions::from_mode(0o555)).unwrap();
+    crate::common::write_executable(&wrapper_path, wrapper, 0o555);
     ZdemoStore { glibc, zlib, out }
 }
 

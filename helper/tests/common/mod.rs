@@ -23,6 +23,25 @@ pub fn compat(args: &[&str]) -> Output {
     Command::new(compat_bin()).args(args).env("XDG_CACHE_HOME", cache.path()).output().expect("run compat")
 }
 
+/// Writes an executable file that this test (or a program it starts) will
+/// run. The bytes are written by a child process (`install`), never through a
+/// file descriptor of this process: tests run in parallel threads, and a
+/// thread forking while this process held the file open for writing would
+/// carry that descriptor into its child, so exec'ing the file races with
+/// ETXTBSY ("Text file busy"). A child's descriptor is gone when it exits.
+pub fn write_executable(path: &Path, contents: impl AsRef<[u8]>, mode: u32) {
+    let staging = tempfile::NamedTempFile::new().expect("staging file for an executable");
+    std::fs::write(staging.path(), contents).expect("write the staged executable");
+    let status = Command::new("install")
+        .arg("-m")
+        .arg(format!("{mode:o}"))
+        .arg(staging.path())
+        .arg(path)
+        .status()
+        .expect("run install");
+    assert!(status.success(), "install {} failed: {status}", path.display());
+}
+
 /// A prerequisite given by environment variable. When it is missing the test
 /// prints a SKIP line and returns `None` -- except under CI (`CI` set), where
 /// scripts/test.sh always provides it, so a missing one is a failure.
