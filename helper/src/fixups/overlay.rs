@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::rule::{Action, Rule};
+use crate::nix_syntax::{self, attr_name};
 use crate::profile::Profile;
 
 /// Where checked-in overlays live, relative to the repository root.
@@ -154,15 +155,15 @@ fn guard(rule: &Rule, pkg: &str) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(pv) = &rule.package_version {
         if let Some(v) = &pv.at_least {
-            parts.push(format!("lib.versionAtLeast {pkg}.version \"{v}\""));
+            parts.push(format!("lib.versionAtLeast {pkg}.version {}", nix_syntax::string(&v.to_string())));
         }
         if let Some(v) = &pv.below {
-            parts.push(format!("lib.versionOlder {pkg}.version \"{v}\""));
+            parts.push(format!("lib.versionOlder {pkg}.version {}", nix_syntax::string(&v.to_string())));
         }
     }
     if !rule.when.arches.is_empty() {
-        let list: Vec<String> = rule.when.arches.iter().map(|a| nix_string(a)).collect();
-        parts.push(format!("lib.elem final.stdenv.hostPlatform.parsed.cpu.name [ {} ]", list.join(" ")));
+        let list: Vec<&String> = rule.when.arches.iter().collect();
+        parts.push(format!("lib.elem final.stdenv.hostPlatform.parsed.cpu.name {}", nix_syntax::string_list(&list)));
     }
     (!parts.is_empty()).then(|| parts.join(" && "))
 }
@@ -183,7 +184,7 @@ fn transform(rule: &Rule, pkg: &str, package: &str) -> String {
         .flatten()
         .collect();
     if !override_args.is_empty() {
-        let args: Vec<String> = override_args.iter().map(|(k, v)| format!("{k} = {};", nix_value(v))).collect();
+        let args: Vec<String> = override_args.iter().map(|(k, v)| format!("{k} = {};", nix_syntax::value(v))).collect();
         subject = format!("({pkg}.override {{ {} }})", args.join(" "));
     }
     let attrs = attr_lines(rule);
@@ -200,10 +201,7 @@ fn transform(rule: &Rule, pkg: &str, package: &str) -> String {
         return if subject.starts_with('(') { subject[1..subject.len() - 1].to_string() } else { subject };
     }
     let _ = package;
-    let cflags_expr = (!cflags.is_empty()).then(|| {
-        let list: Vec<String> = cflags.iter().map(|f| nix_string(f)).collect();
-        format!("appendCFlags [ {} ] old", list.join(" "))
-    });
+    let cflags_expr = (!cflags.is_empty()).then(|| format!("appendCFlags {} old", nix_syntax::string_list(&cflags)));
     let mut s = String::new();
     let uses_old = attrs.iter().any(|l| l.contains("old."));
     match cflags_expr {
@@ -255,11 +253,11 @@ fn attr_lines(rule: &Rule) -> Vec<String> {
             Action::Patch { file } => patches.push(file),
             Action::Pin { version, url, sha256, drop_patches: drop } => {
                 drop_patches |= drop;
-                lines.push(format!("version = {};", nix_string(version)));
+                lines.push(format!("version = {};", nix_syntax::string(version)));
                 lines.push(format!(
                     "src = final.fetchurl {{\n  url = {};\n  sha256 = {};\n}};",
-                    nix_string(url),
-                    nix_string(sha256)
+                    nix_syntax::string(url),
+                    nix_syntax::string(sha256)
                 ));
             }
             Action::DisableChecks => lines.push("doCheck = false;".to_string()),
@@ -269,10 +267,10 @@ fn attr_lines(rule: &Rule) -> Vec<String> {
     if !remove.is_empty() || !add.is_empty() {
         let mut expr = "(old.configureFlags or [ ])".to_string();
         if !remove.is_empty() {
-            expr = format!("lib.subtractLists {} {expr}", nix_list(&remove));
+            expr = format!("lib.subtractLists {} {expr}", nix_syntax::string_list(&remove));
         }
         if !add.is_empty() {
-            expr = format!("{expr} ++ {}", nix_list(&add));
+            expr = format!("{expr} ++ {}", nix_syntax::string_list(&add));
         }
         lines.push(wrap_assignment("configureFlags", &expr));
     }
@@ -325,56 +323,6 @@ fn push_comment(out: &mut String, level: usize, text: &str) {
     }
     if !line.is_empty() {
         out.push_str(&format!("{pad}# {line}\n"));
-    }
-}
-
-/// A Nix attribute name: bare when Nix allows it, else quoted ("ubuntu-20.04").
-pub fn attr_name(name: &str) -> String {
-    if super::ruleset::is_nix_identifier(name) {
-        name.to_string()
-    } else {
-        nix_string(name)
-    }
-}
-
-/// A Nix string literal.
-pub fn nix_string(text: &str) -> String {
-    let mut s = String::from("\"");
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\t' => s.push_str("\\t"),
-            '\r' => s.push_str("\\r"),
-            '$' if chars.peek() == Some(&'{') => s.push_str("\\$"),
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
-}
-
-fn nix_list(items: &[&String]) -> String {
-    let parts: Vec<String> = items.iter().map(|i| nix_string(i)).collect();
-    format!("[ {} ]", parts.join(" "))
-}
-
-/// A JSON value as a Nix value.
-pub fn nix_value(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => nix_string(s),
-        Value::Array(items) if items.is_empty() => "[ ]".to_string(),
-        Value::Array(items) => format!("[ {} ]", items.iter().map(nix_value).collect::<Vec<_>>().join(" ")),
-        Value::Object(map) if map.is_empty() => "{ }".to_string(),
-        Value::Object(map) => {
-            let parts: Vec<String> = map.iter().map(|(k, v)| format!("{} = {};", attr_name(k), nix_value(v))).collect();
-            format!("{{ {} }}", parts.join(" "))
-        }
     }
 }
 
