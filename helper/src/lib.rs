@@ -11,6 +11,7 @@ pub mod exit;
 pub mod finding;
 pub mod fixups;
 pub mod nix;
+pub mod nix_syntax;
 pub mod path_text;
 pub mod port;
 pub mod profile;

@@ -1,23 +1,22 @@
 //! `compat plan`: List a package's build closure, what of it must be built or
 //! can be fetched from a cache, and the fixups that apply to a target.
 
-use std::collections::BTreeMap;
-
 use anyhow::{anyhow, Context, Result};
-use serde::Serialize;
 
 use super::target::TargetArgs;
 use crate::{
     exit,
-    fixups::{Rule, RuleSet},
+    fixups::{
+        plan::{self, Plan, PlannedPackage},
+        RuleSet,
+    },
     nix::{
-        availability::{self, Availability, Status},
+        availability::{self, Availability},
         cache::Cache,
         closure, config,
         options::NixOptions,
         store,
     },
-    profile::Profile,
 };
 
 /// List a package's build closure, what of it must be built or can be
@@ -86,56 +85,6 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The plan, as `--json` prints it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub installable: String,
-    pub drv_path: String,
-    pub target: Option<Target>,
-    pub packages: Vec<PlannedPackage>,
-    pub fixups: Vec<AppliedRule>,
-    pub broken: Vec<AppliedRule>,
-    /// Fixed-output derivations in the closure (sources and other downloads).
-    pub sources: usize,
-    /// Derivations whose .drv file could not be read (named from the store path).
-    pub unreadable: Vec<String>,
-    /// What must be built and what can be fetched (absent with --no-cache).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub availability: Option<Availability>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Target {
-    pub name: String,
-    pub glibc: String,
-    pub kernel: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlannedPackage {
-    pub name: String,
-    pub version: String,
-    /// How many derivations build this name+version (bootstrap stages rebuild some).
-    pub derivations: usize,
-    /// Ids of the rules that fire for it.
-    pub rules: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AppliedRule {
-    pub rule: String,
-    pub package: String,
-    pub version: String,
-    pub condition: String,
-    pub actions: String,
-    pub reason: String,
-    pub reference: String,
-    pub evidence: crate::fixups::Evidence,
-}
-
 pub fn run(args: Args) -> Result<u8> {
     let target = match (&args.target.profile, &args.target.glibc, &args.target.kernel) {
         (None, None, None) => None,
@@ -177,7 +126,7 @@ pub fn run(args: Args) -> Result<u8> {
     })?;
     let drv_path = closure::instantiate(&tools, &installable)?;
     let closure = closure::walk(&tools, &drv_path, &root)?;
-    let mut plan = make_plan(&installable.display(), &closure, target.as_ref(), &rules);
+    let mut plan = plan::make(&installable.display(), &closure, target.as_ref(), &rules);
     if let Some(config) = config {
         let caches = if args.caches.is_empty() {
             config.substituters.iter().map(|url| Cache::parse(url)).collect::<Result<Vec<_>>>()?
@@ -206,70 +155,6 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         exit::FOUND
     })
-}
-
-/// Matches the closure's packages against the rules for `target`.
-pub fn make_plan(installable: &str, closure: &closure::Closure, target: Option<&Profile>, rules: &RuleSet) -> Plan {
-    let mut packages = Vec::new();
-    let mut fixups = Vec::new();
-    let mut broken = Vec::new();
-    for pkg in &closure.packages {
-        let firing: Vec<&Rule> = match target {
-            Some(profile) => rules.matching(profile, &pkg.name, &pkg.version, pkg.cpu.as_deref()),
-            None => Vec::new(),
-        };
-        for rule in &firing {
-            let applied = AppliedRule {
-                rule: rule.id.clone(),
-                package: pkg.name.clone(),
-                version: pkg.version.clone(),
-                condition: rule.when.describe(),
-                actions: rule.summary(),
-                reason: rule.reason.clone(),
-                reference: rule.reference.clone(),
-                evidence: rule.evidence,
-            };
-            if rule.is_broken() {
-                broken.push(applied);
-            } else {
-                fixups.push(applied);
-            }
-        }
-        packages.push(PlannedPackage {
-            name: pkg.name.clone(),
-            version: pkg.version.clone(),
-            derivations: pkg.drv_paths.len(),
-            rules: firing.iter().map(|r| r.id.clone()).collect(),
-        });
-    }
-    Plan {
-        installable: installable.to_string(),
-        drv_path: closure.drv_path.clone(),
-        target: target.map(|p| Target {
-            name: p.name.clone(),
-            glibc: p.glibc.to_string(),
-            kernel: p.kernel.to_string(),
-        }),
-        packages,
-        fixups,
-        broken,
-        sources: closure.sources,
-        unreadable: closure.unreadable.clone(),
-        availability: None,
-    }
-}
-
-/// Per package+version: the distinct statuses of its derivations, build first.
-fn package_statuses(a: &Availability) -> BTreeMap<(String, String), Vec<Status>> {
-    let mut map: BTreeMap<(String, String), Vec<Status>> = BTreeMap::new();
-    for d in &a.statuses {
-        let entry = map.entry((d.name.clone(), d.version.clone())).or_default();
-        if !entry.contains(&d.status) {
-            entry.push(d.status);
-            entry.sort();
-        }
-    }
-    map
 }
 
 fn print_availability(a: &Availability) {
@@ -313,7 +198,7 @@ fn print_table(plan: &Plan) {
     }
     println!("{}", plan.drv_path);
     println!("{} packages, {} sources in the build closure\n", plan.packages.len(), plan.sources);
-    let statuses = plan.availability.as_ref().map(package_statuses);
+    let statuses = plan.availability.as_ref().map(plan::package_statuses);
     let name_width = plan.packages.iter().map(|p| p.name.len()).max().unwrap_or(7).max(7);
     let version_width = plan.packages.iter().map(|p| p.version.len()).max().unwrap_or(7).max(7);
     let needs = |p: &PlannedPackage| -> String {

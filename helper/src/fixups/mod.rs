@@ -4,11 +4,12 @@
 //! a package attribute, a condition on the target's glibc and kernel (and
 //! arch), actions, a reason and a reference. [`RuleSet::for_profile`] picks
 //! the rules that fire for a target; [`overlay::render`] turns them into a
-//! `final: prev: { ... }` overlay; `compat plan` matches them against the
-//! packages of a build closure.
+//! `final: prev: { ... }` overlay; [`plan::make`] matches them against the
+//! packages of a build closure for `compat plan`.
 
 pub mod condition;
 pub mod overlay;
+pub mod plan;
 pub mod rule;
 pub mod ruleset;
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::rule::{Action, Rule};
+use crate::nix_syntax::{self, attr_name};
 use crate::profile::Profile;
 
 /// Where checked-in overlays live, relative to the repository root.
@@ -107,7 +108,7 @@ fn render_package(package: &str, rules: &[&Rule]) -> String {
     let lhs = format!("  {} =", attr_name(package));
     if let [rule] = rules {
         let guard = guard(rule, &base);
-        let body = transform(rule, &base, package);
+        let body = Change::of(rule, &base).print();
         return match guard {
             None => assign(&lhs, &body, 1),
             Some(g) => {
@@ -121,7 +122,7 @@ fn render_package(package: &str, rules: &[&Rule]) -> String {
     // Several rules: apply them one after the other.
     let mut s = format!("{lhs}\n    lib.pipe {base} [\n");
     for rule in rules {
-        let body = transform(rule, "pkg", package);
+        let body = Change::of(rule, "pkg").print();
         let step = match guard(rule, "pkg") {
             None => format!("(pkg: {body})"),
             Some(g) => format!("(pkg: if {g} then {body} else pkg)"),
@@ -154,150 +155,182 @@ fn guard(rule: &Rule, pkg: &str) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(pv) = &rule.package_version {
         if let Some(v) = &pv.at_least {
-            parts.push(format!("lib.versionAtLeast {pkg}.version \"{v}\""));
+            parts.push(format!("lib.versionAtLeast {pkg}.version {}", nix_syntax::string(&v.to_string())));
         }
         if let Some(v) = &pv.below {
-            parts.push(format!("lib.versionOlder {pkg}.version \"{v}\""));
+            parts.push(format!("lib.versionOlder {pkg}.version {}", nix_syntax::string(&v.to_string())));
         }
     }
     if !rule.when.arches.is_empty() {
-        let list: Vec<String> = rule.when.arches.iter().map(|a| nix_string(a)).collect();
-        parts.push(format!("lib.elem final.stdenv.hostPlatform.parsed.cpu.name [ {} ]", list.join(" ")));
+        let list: Vec<&String> = rule.when.arches.iter().collect();
+        parts.push(format!("lib.elem final.stdenv.hostPlatform.parsed.cpu.name {}", nix_syntax::string_list(&list)));
     }
     (!parts.is_empty()).then(|| parts.join(" && "))
 }
 
-/// The expression applying one rule's actions to `pkg`.
-fn transform(rule: &Rule, pkg: &str, package: &str) -> String {
-    if let Some(Action::FromAttr { path }) = rule.actions.iter().find(|a| matches!(a, Action::FromAttr { .. })) {
-        return format!("final.{path}");
-    }
-    let mut subject = pkg.to_string();
-    let override_args: BTreeMap<&String, &Value> = rule
-        .actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Override { args } => Some(args.iter()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    if !override_args.is_empty() {
-        let args: Vec<String> = override_args.iter().map(|(k, v)| format!("{k} = {};", nix_value(v))).collect();
-        subject = format!("({pkg}.override {{ {} }})", args.join(" "));
-    }
-    let attrs = attr_lines(rule);
-    let cflags: Vec<&String> = rule
-        .actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::AppendCFlags { flags } => Some(flags.iter()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    if attrs.is_empty() && cflags.is_empty() {
-        return if subject.starts_with('(') { subject[1..subject.len() - 1].to_string() } else { subject };
-    }
-    let _ = package;
-    let cflags_expr = (!cflags.is_empty()).then(|| {
-        let list: Vec<String> = cflags.iter().map(|f| nix_string(f)).collect();
-        format!("appendCFlags [ {} ] old", list.join(" "))
-    });
-    let mut s = String::new();
-    let uses_old = attrs.iter().any(|l| l.contains("old."));
-    match cflags_expr {
-        None if !uses_old && attrs.len() == 1 && !attrs[0].contains('\n') => {
-            s.push_str(&format!("{subject}.overrideAttrs {{ {} }}", attrs[0]));
-        }
-        None if !uses_old => {
-            s.push_str(&format!("{subject}.overrideAttrs {{\n"));
-            for line in &attrs {
-                s.push_str(&indent(line, 1));
-                s.push('\n');
-            }
-            s.push('}');
-        }
-        None => {
-            s.push_str(&format!("{subject}.overrideAttrs (old: {{\n"));
-            for line in &attrs {
-                s.push_str(&indent(line, 1));
-                s.push('\n');
-            }
-            s.push_str("})");
-        }
-        Some(c) if attrs.is_empty() => {
-            s.push_str(&format!("{subject}.overrideAttrs ({})", c.trim_end_matches(" old")));
-        }
-        Some(c) => {
-            s.push_str(&format!("{subject}.overrideAttrs (\n  old:\n  {{\n"));
-            for line in &attrs {
-                s.push_str(&indent(line, 2));
-                s.push('\n');
-            }
-            s.push_str(&format!("  }}\n  // {c}\n)"));
-        }
-    }
-    s
+/// What one rule makes of the package, as structure: [`Change::print`]
+/// writes it, and every choice of form is made here on the structure.
+enum Change<'a> {
+    /// Another attribute stands in for the package: `final.a.b`.
+    Replace(&'a str),
+    /// The package (`pkg`), maybe with `.override { ... }`, maybe with
+    /// `.overrideAttrs ...` setting `attrs` and appending `cflags`.
+    Modify {
+        pkg: &'a str,
+        override_args: BTreeMap<&'a String, &'a Value>,
+        attrs: Vec<Attr<'a>>,
+        cflags: Vec<&'a String>,
+    },
 }
 
-/// The attribute assignments inside `overrideAttrs (old: { ... })`, each maybe several lines.
-fn attr_lines(rule: &Rule) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut remove: Vec<&String> = Vec::new();
-    let mut add: Vec<&String> = Vec::new();
-    let mut patches: Vec<&String> = Vec::new();
-    let mut drop_patches = false;
-    for action in &rule.actions {
-        match action {
-            Action::RemoveConfigureFlags { flags } => remove.extend(flags),
-            Action::AddConfigureFlags { flags } => add.extend(flags),
-            Action::Patch { file } => patches.push(file),
-            Action::Pin { version, url, sha256, drop_patches: drop } => {
-                drop_patches |= drop;
-                lines.push(format!("version = {};", nix_string(version)));
-                lines.push(format!(
-                    "src = final.fetchurl {{\n  url = {};\n  sha256 = {};\n}};",
-                    nix_string(url),
-                    nix_string(sha256)
-                ));
+/// One attribute set by `overrideAttrs`.
+enum Attr<'a> {
+    Version(&'a str),
+    Src {
+        url: &'a str,
+        sha256: &'a str,
+    },
+    DoCheck(bool),
+    /// `(old.configureFlags or [ ])`, less `remove`, then `add`.
+    ConfigureFlags {
+        remove: Vec<&'a String>,
+        add: Vec<&'a String>,
+    },
+    /// Our patches, after the package's own unless they are dropped.
+    Patches {
+        keep_old: bool,
+        ours: Vec<&'a String>,
+    },
+}
+
+impl Attr<'_> {
+    /// True when the value reads the package's attributes (`old`).
+    fn reads_old(&self) -> bool {
+        match self {
+            Attr::ConfigureFlags { .. } => true,
+            Attr::Patches { keep_old, .. } => *keep_old,
+            Attr::Version(_) | Attr::Src { .. } | Attr::DoCheck(_) => false,
+        }
+    }
+
+    /// `name = value;`, over several lines where nixfmt would break it.
+    fn print(&self) -> String {
+        match self {
+            Attr::Version(v) => format!("version = {};", nix_syntax::string(v)),
+            Attr::Src { url, sha256 } => format!(
+                "src = final.fetchurl {{\n  url = {};\n  sha256 = {};\n}};",
+                nix_syntax::string(url),
+                nix_syntax::string(sha256)
+            ),
+            Attr::DoCheck(b) => format!("doCheck = {b};"),
+            Attr::ConfigureFlags { remove, add } => {
+                let mut head = "(old.configureFlags or [ ])".to_string();
+                if !remove.is_empty() {
+                    head = format!("lib.subtractLists {} {head}", nix_syntax::string_list(remove));
+                }
+                let mut terms = vec![head];
+                if !add.is_empty() {
+                    terms.push(nix_syntax::string_list(add));
+                }
+                concat_assignment("configureFlags", &terms)
             }
-            Action::DisableChecks => lines.push("doCheck = false;".to_string()),
-            _ => {}
+            Attr::Patches { keep_old, ours } => {
+                let ours: Vec<String> = ours.iter().map(|p| format!("./patches/{p}")).collect();
+                let list = if ours.is_empty() { "[ ]".to_string() } else { format!("[ {} ]", ours.join(" ")) };
+                if *keep_old {
+                    format!("patches = (old.patches or [ ]) ++ {list};")
+                } else {
+                    format!("patches = {list};")
+                }
+            }
         }
     }
-    if !remove.is_empty() || !add.is_empty() {
-        let mut expr = "(old.configureFlags or [ ])".to_string();
-        if !remove.is_empty() {
-            expr = format!("lib.subtractLists {} {expr}", nix_list(&remove));
+}
+
+impl<'a> Change<'a> {
+    /// The change one rule's actions make to `pkg`.
+    fn of(rule: &'a Rule, pkg: &'a str) -> Change<'a> {
+        let mut override_args = BTreeMap::new();
+        let mut attrs = Vec::new();
+        let (mut remove, mut add, mut ours, mut cflags) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut drop_patches = false;
+        for action in &rule.actions {
+            match action {
+                Action::FromAttr { path } => return Change::Replace(path),
+                Action::Override { args } => override_args.extend(args.iter()),
+                Action::RemoveConfigureFlags { flags } => remove.extend(flags),
+                Action::AddConfigureFlags { flags } => add.extend(flags),
+                Action::Patch { file } => ours.push(file),
+                Action::AppendCFlags { flags } => cflags.extend(flags),
+                Action::Pin { version, url, sha256, drop_patches: drop } => {
+                    drop_patches |= drop;
+                    attrs.push(Attr::Version(version));
+                    attrs.push(Attr::Src { url, sha256 });
+                }
+                Action::DisableChecks => attrs.push(Attr::DoCheck(false)),
+                Action::Broken => {}
+            }
         }
-        if !add.is_empty() {
-            expr = format!("{expr} ++ {}", nix_list(&add));
+        if !remove.is_empty() || !add.is_empty() {
+            attrs.push(Attr::ConfigureFlags { remove, add });
         }
-        lines.push(wrap_assignment("configureFlags", &expr));
+        if drop_patches || !ours.is_empty() {
+            attrs.push(Attr::Patches { keep_old: !drop_patches, ours });
+        }
+        Change::Modify { pkg, override_args, attrs, cflags }
     }
-    if drop_patches || !patches.is_empty() {
-        let ours: Vec<String> = patches.iter().map(|p| format!("./patches/{p}")).collect();
-        let expr = match (drop_patches, ours.is_empty()) {
-            (true, true) => "[ ]".to_string(),
-            (true, false) => format!("[ {} ]", ours.join(" ")),
-            (false, _) => format!("(old.patches or [ ]) ++ [ {} ]", ours.join(" ")),
+
+    /// The expression, laid out the way nixfmt lays it out.
+    fn print(&self) -> String {
+        let (pkg, override_args, attrs, cflags) = match self {
+            Change::Replace(path) => return format!("final.{path}"),
+            Change::Modify { pkg, override_args, attrs, cflags } => (pkg, override_args, attrs, cflags),
         };
-        lines.push(format!("patches = {expr};"));
+        let overrides_attrs = !attrs.is_empty() || !cflags.is_empty();
+        let subject = if override_args.is_empty() {
+            pkg.to_string()
+        } else {
+            let args: Vec<String> =
+                override_args.iter().map(|(k, v)| format!("{k} = {};", nix_syntax::value(v))).collect();
+            let call = format!("{pkg}.override {{ {} }}", args.join(" "));
+            // A call is the subject of `.overrideAttrs` only in parentheses.
+            if overrides_attrs {
+                format!("({call})")
+            } else {
+                call
+            }
+        };
+        if !overrides_attrs {
+            return subject;
+        }
+        let lines: Vec<String> = attrs.iter().map(Attr::print).collect();
+        let reads_old = attrs.iter().any(Attr::reads_old);
+        let block = |level: usize| lines.iter().map(|l| indent(l, level) + "\n").collect::<String>();
+        if cflags.is_empty() {
+            return match lines.as_slice() {
+                [one] if !reads_old && !one.contains('\n') => format!("{subject}.overrideAttrs {{ {one} }}"),
+                _ if !reads_old => format!("{subject}.overrideAttrs {{\n{}}}", block(1)),
+                _ => format!("{subject}.overrideAttrs (old: {{\n{}}})", block(1)),
+            };
+        }
+        let append = format!("appendCFlags {}", nix_syntax::string_list(cflags));
+        if lines.is_empty() {
+            // appendCFlags takes `old` itself: applied to the flags only, it is the function.
+            return format!("{subject}.overrideAttrs ({append})");
+        }
+        format!("{subject}.overrideAttrs (\n  old:\n  {{\n{}  }}\n  // {append} old\n)", block(2))
     }
-    lines
 }
 
-/// `name = expr;`, breaking before `++` when the line would pass 100 columns.
-fn wrap_assignment(name: &str, expr: &str) -> String {
-    let one = format!("{name} = {expr};");
+/// `name = a ++ b;`, breaking before each `++` when the line would pass 100 columns.
+fn concat_assignment(name: &str, terms: &[String]) -> String {
+    let one = format!("{name} = {};", terms.join(" ++ "));
     if one.len() <= 90 {
         return one;
     }
-    let mut parts = expr.split(" ++ ");
-    let mut s = format!("{name} =\n  {}", parts.next().unwrap_or_default());
-    for part in parts {
-        s.push_str(&format!("\n  ++ {part}"));
+    let mut s = format!("{name} =\n  {}", terms.first().map(String::as_str).unwrap_or_default());
+    for term in terms.iter().skip(1) {
+        s.push_str(&format!("\n  ++ {term}"));
     }
     s.push(';');
     s
@@ -328,56 +361,6 @@ fn push_comment(out: &mut String, level: usize, text: &str) {
     }
 }
 
-/// A Nix attribute name: bare when Nix allows it, else quoted ("ubuntu-20.04").
-pub fn attr_name(name: &str) -> String {
-    if super::ruleset::is_nix_identifier(name) {
-        name.to_string()
-    } else {
-        nix_string(name)
-    }
-}
-
-/// A Nix string literal.
-pub fn nix_string(text: &str) -> String {
-    let mut s = String::from("\"");
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\t' => s.push_str("\\t"),
-            '\r' => s.push_str("\\r"),
-            '$' if chars.peek() == Some(&'{') => s.push_str("\\$"),
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
-}
-
-fn nix_list(items: &[&String]) -> String {
-    let parts: Vec<String> = items.iter().map(|i| nix_string(i)).collect();
-    format!("[ {} ]", parts.join(" "))
-}
-
-/// A JSON value as a Nix value.
-pub fn nix_value(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => nix_string(s),
-        Value::Array(items) if items.is_empty() => "[ ]".to_string(),
-        Value::Array(items) => format!("[ {} ]", items.iter().map(nix_value).collect::<Vec<_>>().join(" ")),
-        Value::Object(map) if map.is_empty() => "{ }".to_string(),
-        Value::Object(map) => {
-            let parts: Vec<String> = map.iter().map(|(k, v)| format!("{} = {};", attr_name(k), nix_value(v))).collect();
-            format!("{{ {} }}", parts.join(" "))
-        }
-    }
-}
-
 /// Every generated file of the overlay directory for `profiles`: one overlay
 /// per profile and the `default.nix` index, as (file name, text).
 pub fn render_all(profiles: &[Profile], rules: &super::RuleSet) -> Vec<(String, String)> {
@@ -385,4 +368,45 @@ pub fn render_all(profiles: &[Profile], rules: &super::RuleSet) -> Vec<(String, 
         profiles.iter().map(|p| (file_name(p), render(p, &rules.for_profile(p)))).collect();
     files.push(("default.nix".to_string(), render_index(profiles)));
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{fixups::RuleSet, version::Version};
+
+    fn rendered(actions: &str) -> String {
+        let json = format!(
+            r#"{{"rules":[{{"id":"a","package":"foo","actions":[{actions}],"reason":"r","reference":"x","evidence":"checked"}}]}}"#
+        );
+        let rules = RuleSet::from_json(&json, "test rules").expect("valid rules");
+        let profile = Profile::ad_hoc(Version::parse("2.31").unwrap(), Version::parse("5.10").unwrap());
+        render(&profile, &rules.for_profile(&profile))
+    }
+
+    /// `old` is bound because an attribute reads it, not because the text
+    /// of a value happens to say "old.".
+    #[test]
+    fn old_is_bound_only_when_read() {
+        let sha = "1dzcwb2q78q7x41shcachn7f4aksxbxd470yk38zh03fch1l2p8f";
+        let pin = format!(r#"{{"type":"pin","version":"1","url":"https://example.org/old.tar.gz","sha256":"{sha}"}}"#);
+        let text = rendered(&pin);
+        assert!(text.contains("foo = prev.foo.overrideAttrs {\n"), "{text}");
+        assert!(!text.contains("(old:"), "{text}");
+        let text = rendered(r#"{"type":"patch","file":"a.patch"}"#);
+        assert!(text.contains("prev.foo.overrideAttrs (old: {\n"), "{text}");
+    }
+
+    /// An override alone is a bare call; before `.overrideAttrs` it is parenthesised.
+    #[test]
+    fn override_parentheses_follow_structure() {
+        let text = rendered(r#"{"type":"override","args":{"withX":false}}"#);
+        assert!(text.contains("foo = prev.foo.override { withX = false; };"), "{text}");
+        let text =
+            rendered(r#"{"type":"override","args":{"withX":false}},{"type":"appendCFlags","flags":["-fcommon"]}"#);
+        assert!(
+            text.contains(r#"(prev.foo.override { withX = false; }).overrideAttrs (appendCFlags [ "-fcommon" ])"#),
+            "{text}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::rule::{Action, Rule};
-use crate::profile::Profile;
+use crate::{nix_syntax, profile::Profile};
 
 /// `profiles/fixups/rules.json`, embedded so `compat` works without the repository.
 pub const EMBEDDED_RULES: &str = include_str!("../../../profiles/fixups/rules.json");
@@ -50,7 +50,7 @@ impl RuleSet {
             if ids.insert(rule.id.as_str(), ()).is_some() {
                 bail!("rule id '{}' is used twice", rule.id);
             }
-            if !is_nix_identifier(&rule.package) {
+            if !nix_syntax::is_identifier(&rule.package) {
                 bail!("rule '{}': package '{}' is not a plain attribute name", rule.id, rule.package);
             }
             if rule.actions.is_empty() {
@@ -125,27 +125,18 @@ fn check_action(rule: &Rule, action: &Action) -> Result<()> {
             }
         }
         Action::Override { args } => {
-            if let Some(bad) = args.keys().find(|k| !is_nix_identifier(k)) {
+            if let Some(bad) = args.keys().find(|k| !nix_syntax::is_identifier(k)) {
                 bail!("rule '{}': override argument '{bad}' is not a plain attribute name", rule.id);
             }
         }
         Action::FromAttr { path } => {
-            if path.split('.').any(|part| !is_nix_identifier(part)) {
+            if path.split('.').any(|part| !nix_syntax::is_identifier(part)) {
                 bail!("rule '{}': '{path}' is not an attribute path", rule.id);
             }
         }
         Action::DisableChecks | Action::Broken => {}
     }
     Ok(())
-}
-
-/// True for names Nix accepts bare in `{ name = ...; }` and `a.name`.
-pub fn is_nix_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    first_ok
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\''))
-        && !matches!(name, "if" | "then" | "else" | "assert" | "with" | "let" | "in" | "rec" | "inherit" | "or")
 }
 
 #[cfg(test)]
@@ -168,15 +159,5 @@ mod tests {
         assert!(format!("{err:#}").contains("base-32"), "{err:#}");
         let err = RuleSet::from_json(r#"{"rules":[{"id":"a"}]}"#, "t.json").unwrap_err();
         assert!(format!("{err:#}").contains("t.json"), "{err:#}");
-    }
-
-    #[test]
-    fn nix_identifiers() {
-        assert!(is_nix_identifier("linux-pam"));
-        assert!(is_nix_identifier("python3Packages"));
-        assert!(!is_nix_identifier("3d"));
-        assert!(!is_nix_identifier("a.b"));
-        assert!(!is_nix_identifier("in"));
-        assert!(!is_nix_identifier(""));
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::fixups::overlay::nix_string;
+use crate::nix_syntax;
 
 /// A package to evaluate.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,11 +42,11 @@ impl Installable {
     /// Only for [`Installable::File`].
     pub fn file_expr(&self) -> Option<String> {
         let Installable::File { path, attr } = self else { return None };
-        let names: Vec<String> = attr_path(attr)?.iter().map(|n| nix_string(n)).collect();
+        let names: Vec<String> = attr_path(attr)?.iter().map(|n| nix_syntax::string(n)).collect();
         Some(format!(
             "let root = import {}; set = if builtins.isFunction root then root {{ }} else root; \
              in builtins.foldl' (s: n: s.${{n}}) set [ {} ]",
-            nix_string(&path.display().to_string()),
+            nix_syntax::string(&path.display().to_string()),
             names.join(" ")
         ))
     }

@@ -4,7 +4,10 @@
 use rnix::{SyntaxKind::*, SyntaxNode, TextRange};
 
 use super::Outcome;
-use crate::port::{edit::Edit, tree};
+use crate::{
+    nix_syntax,
+    port::{edit::Edit, tree},
+};
 
 pub fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
@@ -37,7 +40,11 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
                 };
                 out.edits.push(Edit::replace(
                     name_binding.text_range(),
-                    format!("pname = \"{pname}\";{indent}version = \"{version}\";"),
+                    format!(
+                        "pname = {};{indent}version = {};",
+                        nix_syntax::source_string(&pname),
+                        nix_syntax::source_string(&version)
+                    ),
                 ));
                 for interpol in refs {
                     out.edits.push(Edit::replace(interpol, "${pname}-${version}"));
@@ -64,7 +71,7 @@ pub fn apply(root: &SyntaxNode) -> Outcome {
                 if let Some(key) = name_binding.children().find(|n| n.kind() == NODE_ATTRPATH) {
                     out.edits.push(Edit::replace(key.text_range(), "pname"));
                 }
-                out.edits.push(Edit::replace(value.text_range(), format!("\"{prefix}\"")));
+                out.edits.push(Edit::replace(value.text_range(), nix_syntax::source_string(&prefix)));
                 for interpol in refs {
                     out.edits.push(Edit::replace(interpol, "${pname}-${version}"));
                 }
@@ -163,7 +170,7 @@ fn string_shape(value: &SyntaxNode) -> Option<Shape> {
         [text, version] if interpol_ident(version).as_deref() == Some("version") => {
             let text = content(text)?;
             let prefix = text.strip_suffix('-')?;
-            let plain = !prefix.is_empty() && !prefix.contains(['\\', '$', '"']);
+            let plain = !prefix.is_empty() && nix_syntax::is_plain_string_text(prefix);
             plain.then(|| Shape::PrefixVersion(prefix.to_string()))
         }
         [pname, dash, version]
@@ -187,7 +194,7 @@ fn literal_shape(value: &SyntaxNode) -> Option<Shape> {
         value.children_with_tokens().filter(|e| !matches!(e.kind(), TOKEN_STRING_START | TOKEN_STRING_END)).collect();
     let [only] = parts.as_slice() else { return None };
     let text = only.as_token().filter(|t| t.kind() == TOKEN_STRING_CONTENT)?.text().to_string();
-    if text.contains(['\\', '$', '"', '\n']) {
+    if !nix_syntax::is_plain_string_text(&text) || text.contains('\n') {
         return None;
     }
     let (pname, version) = crate::nix::drv_name::split(&text);
