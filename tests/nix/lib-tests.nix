@@ -338,9 +338,16 @@ let
       expr = builtins.all (v: compat.supported.kernel ? ${compat.supported.glibc.${v}.kernel}) compat.glibcVersions;
       expected = true;
     };
+    # The overlay applies its release's patches from overlays/glibc/<version>/
+    # (lib/ names no directory of the overlays).
     everyGlibcHasPatches = {
       expr = map (
-        v: builtins.length (builtins.attrNames (builtins.readDir compat.supported.glibc.${v}.patchDir)) > 0
+        v:
+        let
+          patches = (glibcOverlayOn v).patches;
+        in
+        builtins.length patches > 0
+        && builtins.all (p: baseNameOf (dirOf p) == v && baseNameOf (dirOf (dirOf p)) == "glibc") patches
       ) compat.glibcVersions;
       expected = [ true true true ];
     };
