@@ -10,7 +10,9 @@
     { self, nixpkgs, ... }:
     let
       compat = import ./lib { inherit nixpkgs; };
-      nixLib = import (toString nixpkgs + "/lib");
+      # The input's own lib (a flake input exposes it), not a second import
+      # of its lib/ directory.
+      nixLib = nixpkgs.lib;
 
       systems = [
         "x86_64-linux"

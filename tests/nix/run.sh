@@ -128,7 +128,9 @@ if [ -z "${COMPAT_NIXPKGS:-}" ]; then
 else
   tree=$COMPAT_NIXPKGS
   # The flake's outputs function, called with the tree as its nixpkgs input.
-  flake="(import ./flake.nix).outputs { self = { outPath = ./.; }; nixpkgs = { outPath = \"$tree\"; }; }"
+  # The tree stands in for the flake input: its path and its lib, which a
+  # flake input exposes as an output.
+  flake="(import ./flake.nix).outputs { self = { outPath = ./.; }; nixpkgs = { outPath = \"$tree\"; lib = import \"$tree/lib\"; }; }"
   # --read-write-mode throughout: the tree imports files from paths it adds
   # to the store while evaluating; read-only (the default of --eval under
   # Nix 2.8) fails on an empty store with "path '/nix/store/...' is not valid".
