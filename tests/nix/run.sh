@@ -204,6 +204,33 @@ PY
     fail "flake: nix flake check --no-build: $out"
   fi
 
+  # The CLI's source is what cargo reads and no more: every file the crate
+  # embeds (include_str! in helper/src, profiles/*.json through build.rs) is
+  # in it, and README, tests and the Nix library are not, so editing them
+  # does not rebuild the CLI.
+  if src=$(nix-instantiate --eval --read-write-mode -E "let f = $flake; in \"\${f.packages.x86_64-linux.default.src}\"" 2>"$errs"); then
+    src=${src//\"/}
+    missing=()
+    for f in Cargo.toml Cargo.lock helper/Cargo.toml helper/build.rs helper/src/main.rs profiles/*.json; do
+      [ -f "$src/$f" ] || missing+=("$f")
+    done
+    while IFS=: read -r file rel; do
+      embedded=$(realpath -m --relative-to=. "$(dirname "$file")/$rel")
+      [ -f "$src/$embedded" ] || missing+=("$embedded (include_str! in $file)")
+    done < <(grep -rEo 'include_(str|bytes)!\("[^"]+"\)' helper/src | sed -E 's/include_(str|bytes)!\("([^"]+)"\)/\2/')
+    extra=()
+    for f in README.md flake.nix lib overlays tests helper/tests profiles/README.md data/syscalls/README.md; do
+      [ -e "$src/$f" ] && extra+=("$f")
+    done
+    if [ ${#missing[@]} -eq 0 ] && [ ${#extra[@]} -eq 0 ]; then
+      pass "flake: the CLI's source holds what cargo reads and nothing else checked"
+    else
+      fail "flake: the CLI's source $src lacks [${missing[*]}], holds [${extra[*]}]"
+    fi
+  else
+    fail "flake: the CLI's source does not evaluate: $(cat "$errs")"
+  fi
+
   # Every set of legacyPackages (glibc228/231/235 and one per usable
   # profile): bash instantiates, and its libc and headers are the target's.
   if out=$(nix-instantiate --eval --strict --json --read-write-mode -E "let f = $flake; in
