@@ -144,6 +144,8 @@ else
         stdenvLibc = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         perSystemLibc = (f.legacyPackages.x86_64-linux.lib.mkCompatStdenv { glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         stdenvPkgs = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; profile = \"debian-11\"; }).compatPkgs.compatTarget.set;
+        extended = let s = (f.legacyPackages.x86_64-linux.lib.mkCompatPkgs { glibc = \"2.31\"; }).extend (final: prev: { }); in [ (s.compatTarget.set or null) s.stdenv.cc.libc.version ];
+        appended = let s = (f.legacyPackages.x86_64-linux.lib.mkCompatPkgs { profile = \"rhel-8\"; strategy = \"leaf\"; }).appendOverlays [ (final: prev: { }) ]; in [ (s.compatTarget.set or null) (s.compatTarget.strategy or null) ];
         hydra = builtins.mapAttrs (job: systems: builtins.mapAttrs (system: drv: drv.drvPath) systems) f.hydraJobs;
         scan228 = f.checks.x86_64-linux.glibc228-scan.buildCommand;
         scan235 = f.checks.x86_64-linux.glibc235-scan.buildCommand;
@@ -166,6 +168,10 @@ for s in ["glibc228", "glibc231", "glibc235"]:
         assert o["hydra"][job]["x86_64-linux"].endswith(".drv"), job
 assert o["hydra"]["glibc231-bash"]["x86_64-linux"] != o["hydra"]["glibc235-bash"]["x86_64-linux"]
 assert o["stdenvPkgs"] == "glibc231", o["stdenvPkgs"]
+# compatTarget comes from an overlay: sets made with extend/appendOverlays
+# keep it (and stay compat sets).
+assert o["extended"] == ["glibc231", "2.31"], o["extended"]
+assert o["appended"] == ["glibc228", "leaf"], o["appended"]
 # The scan checks judge each set against its matching profile.
 assert "compat scan --profile debian-10 " in o["scan228"], o["scan228"]
 assert "compat scan --profile ubuntu-22.04 " in o["scan235"], o["scan235"]
