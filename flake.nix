@@ -10,7 +10,9 @@
     { self, nixpkgs, ... }:
     let
       compat = import ./lib { inherit nixpkgs; };
-      nixLib = import (toString nixpkgs + "/lib");
+      # The input's own lib (a flake input exposes it), not a second import
+      # of its lib/ directory.
+      nixLib = nixpkgs.lib;
 
       systems = [
         "x86_64-linux"
@@ -36,6 +38,41 @@
           })
         ];
 
+      # What `cargo build` of the CLI reads, and no more: the manifests, the
+      # lock, the crate's sources and build script, and the files it embeds
+      # (profiles/*.json through build.rs, profiles/fixups/rules.json and
+      # data/syscalls/*.tsv through include_str!). Editing the README, the
+      # tests or the Nix library does not rebuild the CLI.
+      helperFiles = nixLib.fileset.unions [
+        ./Cargo.toml
+        ./Cargo.lock
+        ./helper/Cargo.toml
+        ./helper/build.rs
+        ./helper/src
+        (nixLib.fileset.fileFilter (file: nixLib.hasSuffix ".json" file.name) ./profiles)
+        (nixLib.fileset.fileFilter (file: nixLib.hasSuffix ".tsv" file.name) ./data/syscalls)
+      ];
+      # lib.fileset.toSource checks that its root is a directory by reading
+      # the root's parent when Nix has no builtins.readFileType (before
+      # 2.14), and the parent of a flake's source is the store, which pure
+      # evaluation may not read. There the same files are taken with a
+      # plain source filter.
+      helperSrc =
+        if builtins ? readFileType then
+          nixLib.fileset.toSource {
+            root = ./.;
+            fileset = helperFiles;
+          }
+        else
+          let
+            files = map toString (nixLib.fileset.toList helperFiles);
+          in
+          nixLib.cleanSourceWith {
+            name = "source";
+            src = ./.;
+            filter = path: type: builtins.any (file: file == path || nixLib.hasPrefix (path + "/") file) files;
+          };
+
       helperFor =
         system:
         let
@@ -45,7 +82,7 @@
         pkgs.rustPlatform.buildRustPackage {
           pname = "compat";
           inherit (manifest.package) version;
-          src = nixLib.cleanSource ./.;
+          src = helperSrc;
           cargoLock.lockFile = ./Cargo.lock;
           # The test suite needs a Debian sysroot, qemu and a kernel image;
           # scripts/test.sh runs it.

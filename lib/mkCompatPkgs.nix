@@ -39,7 +39,8 @@
 #
 # The result has `compatTarget` = the resolved target (see resolveTarget)
 # plus `strategy` and `fixups` (the profile whose fixups overlay was applied,
-# "given", or null).
+# "given", or null). It comes from an overlay, so sets made from this one
+# with `extend` or `appendOverlays` have it too.
 { compat }:
 {
   system ? null,
@@ -94,6 +95,16 @@ let
     })
   ];
   userOverlays = [ fixupsOverlay ] ++ overlays;
+  # The set's `compatTarget`, added by an overlay (the last one) rather than
+  # by `set // { ... }`: pkgs.extend and appendOverlays import nixpkgs again
+  # with the set's overlays, so an attribute merged onto the result would
+  # be lost and one from an overlay is kept.
+  targetAttrOverlay = final: prev: {
+    compatTarget = target // {
+      inherit strategy;
+      fixups = fixupsName;
+    };
+  };
   choice = compat.bootstrapChoice {
     system = system';
     inherit bootstrapFiles;
@@ -134,13 +145,13 @@ let
       );
   strategies = {
     bootstrap = {
-      overlays = targetOverlays ++ userOverlays;
+      overlays = targetOverlays ++ userOverlays ++ [ targetAttrOverlay ];
       stdenvStages = linuxStages choice.message (
         if choice.files == null then { } else { bootstrapFiles = choice.files; }
       );
     };
     leaf = {
-      overlays = userOverlays;
+      overlays = userOverlays ++ [ targetAttrOverlay ];
       stdenvStages =
         stageArgs:
         linuxStages null { } stageArgs
@@ -171,9 +182,3 @@ let
   );
 in
 set
-// {
-  compatTarget = target // {
-    inherit strategy;
-    fixups = fixupsName;
-  };
-}

@@ -19,7 +19,6 @@
       };
       # Intel CET support exists since 2.28 but was still being fixed up; off.
       cet = false;
-      patchDir = ../overlays/glibc/2.28;
       sourceCheck = "none: no Debian suite served by the mirror carries 2.28 (buster is archived)";
     };
     "2.31" = {
@@ -31,7 +30,6 @@
         aarch64 = "3.7";
       };
       cet = false;
-      patchDir = ../overlays/glibc/2.31;
       sourceCheck = "bullseye glibc_2.31.orig.tar.xz";
     };
     "2.35" = {
@@ -43,7 +41,6 @@
         aarch64 = "3.7";
       };
       cet = true;
-      patchDir = ../overlays/glibc/2.35;
       sourceCheck = "nearest only: bookworm glibc_2.36.orig.tar.xz (no served suite carries 2.35)";
     };
   };

@@ -6,7 +6,7 @@
 # built from nixpkgs' glibc common.nix) with the given release:
 # - source, version and passthru.version / minorRelease of that release;
 # - nixpkgs' patches are dropped, none of them is written for an old glibc,
-#   and replaced by the ones re-authored for this release in ./<version>/;
+#   and replaced by the ones re-authored for this release in ./glibc/<version>/;
 # - postPatch rewritten for the old tree (nixpkgs' touches files that only
 #   exist in newer releases);
 # - `--enable-kernel` set to the target kernel, CET per lib/supported.nix,
@@ -36,10 +36,12 @@ let
   inherit (prev) lib;
   info = supported.glibc.${version};
   hasCUtf8 = lib.versionAtLeast version "2.35";
+  # This release's patches live beside this file, in ./glibc/<version>/.
+  patchDir = ./glibc + "/${version}";
   patchFiles = builtins.filter (name: lib.hasSuffix ".patch" name) (
-    builtins.attrNames (builtins.readDir info.patchDir)
+    builtins.attrNames (builtins.readDir patchDir)
   );
-  patches = map (name: info.patchDir + "/${name}") patchFiles;
+  patches = map (name: patchDir + "/${name}") patchFiles;
 
   # nixpkgs builds C.UTF-8 into glibc and glibcLocales; before 2.35 there is
   # no C locale source to build it from.

@@ -338,9 +338,16 @@ let
       expr = builtins.all (v: compat.supported.kernel ? ${compat.supported.glibc.${v}.kernel}) compat.glibcVersions;
       expected = true;
     };
+    # The overlay applies its release's patches from overlays/glibc/<version>/
+    # (lib/ names no directory of the overlays).
     everyGlibcHasPatches = {
       expr = map (
-        v: builtins.length (builtins.attrNames (builtins.readDir compat.supported.glibc.${v}.patchDir)) > 0
+        v:
+        let
+          patches = (glibcOverlayOn v).patches;
+        in
+        builtins.length patches > 0
+        && builtins.all (p: baseNameOf (dirOf p) == v && baseNameOf (dirOf (dirOf p)) == "glibc") patches
       ) compat.glibcVersions;
       expected = [ true true true ];
     };
@@ -502,20 +509,68 @@ let
       expected = null;
     };
     bootstrapStrategyOverlays = {
-      # linux headers, glibc, fixups, then the caller's.
+      # linux headers, glibc, fixups, the caller's, then compatTarget's.
       expr = builtins.length (fakeArgs {
         glibc = "2.28";
         overlays = [ (final: prev: { }) ];
       }).overlays;
-      expected = 4;
+      expected = 5;
     };
     leafStrategyOverlays = {
-      # leaf keeps nixpkgs' bootstrap: only fixups and the caller's overlays.
+      # leaf keeps nixpkgs' bootstrap: only fixups, the caller's overlays
+      # and compatTarget's.
       expr = builtins.length (fakeArgs {
         glibc = "2.28";
         strategy = "leaf";
       }).overlays;
-      expected = 1;
+      expected = 2;
+    };
+    # compatTarget comes from an overlay, so a set made from a compat set
+    # with `extend` (nixpkgs imports itself again with the overlays) still
+    # has it, for both strategies; merged onto the result it was lost.
+    compatTargetSurvivesExtend = {
+      expr =
+        map
+          (
+            strategy:
+            let
+              extended = (fakeArgs {
+                glibc = "2.31";
+                inherit strategy;
+              }).extend
+                (final: prev: { marker = true; });
+            in
+            [
+              (extended.compatTarget.set or null)
+              (extended.compatTarget.strategy or null)
+              (extended.marker or false)
+            ]
+          )
+          [
+            "bootstrap"
+            "leaf"
+          ];
+      expected = [
+        [
+          "glibc231"
+          "bootstrap"
+          true
+        ]
+        [
+          "glibc231"
+          "leaf"
+          true
+        ]
+      ];
+    };
+    # The caller's overlays see it as final.compatTarget.
+    compatTargetSeenByOverlays = {
+      expr =
+        (fakeArgs {
+          profile = "rhel-8";
+          overlays = [ (final: prev: { seen = final.compatTarget.glibc or null; }) ];
+        }).seen or null;
+      expected = "2.28";
     };
     bootstrapStagesGetOldBootstrapFiles = {
       expr =

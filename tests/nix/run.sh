@@ -128,7 +128,9 @@ if [ -z "${COMPAT_NIXPKGS:-}" ]; then
 else
   tree=$COMPAT_NIXPKGS
   # The flake's outputs function, called with the tree as its nixpkgs input.
-  flake="(import ./flake.nix).outputs { self = { outPath = ./.; }; nixpkgs = { outPath = \"$tree\"; }; }"
+  # The tree stands in for the flake input: its path and its lib, which a
+  # flake input exposes as an output.
+  flake="(import ./flake.nix).outputs { self = { outPath = ./.; }; nixpkgs = { outPath = \"$tree\"; lib = import \"$tree/lib\"; }; }"
   # --read-write-mode throughout: the tree imports files from paths it adds
   # to the store while evaluating; read-only (the default of --eval under
   # Nix 2.8) fails on an empty store with "path '/nix/store/...' is not valid".
@@ -142,6 +144,8 @@ else
         stdenvLibc = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         perSystemLibc = (f.legacyPackages.x86_64-linux.lib.mkCompatStdenv { glibc = \"2.31\"; kernel = \"5.10\"; }).cc.libc.version;
         stdenvPkgs = (f.lib.mkCompatStdenv { system = \"x86_64-linux\"; profile = \"debian-11\"; }).compatPkgs.compatTarget.set;
+        extended = let s = (f.legacyPackages.x86_64-linux.lib.mkCompatPkgs { glibc = \"2.31\"; }).extend (final: prev: { }); in [ (s.compatTarget.set or null) s.stdenv.cc.libc.version ];
+        appended = let s = (f.legacyPackages.x86_64-linux.lib.mkCompatPkgs { profile = \"rhel-8\"; strategy = \"leaf\"; }).appendOverlays [ (final: prev: { }) ]; in [ (s.compatTarget.set or null) (s.compatTarget.strategy or null) ];
         hydra = builtins.mapAttrs (job: systems: builtins.mapAttrs (system: drv: drv.drvPath) systems) f.hydraJobs;
         scan228 = f.checks.x86_64-linux.glibc228-scan.buildCommand;
         scan235 = f.checks.x86_64-linux.glibc235-scan.buildCommand;
@@ -164,6 +168,10 @@ for s in ["glibc228", "glibc231", "glibc235"]:
         assert o["hydra"][job]["x86_64-linux"].endswith(".drv"), job
 assert o["hydra"]["glibc231-bash"]["x86_64-linux"] != o["hydra"]["glibc235-bash"]["x86_64-linux"]
 assert o["stdenvPkgs"] == "glibc231", o["stdenvPkgs"]
+# compatTarget comes from an overlay: sets made with extend/appendOverlays
+# keep it (and stay compat sets).
+assert o["extended"] == ["glibc231", "2.31"], o["extended"]
+assert o["appended"] == ["glibc228", "leaf"], o["appended"]
 # The scan checks judge each set against its matching profile.
 assert "compat scan --profile debian-10 " in o["scan228"], o["scan228"]
 assert "compat scan --profile ubuntu-22.04 " in o["scan235"], o["scan235"]
@@ -200,6 +208,33 @@ PY
     pass "flake: nix flake check --no-build"
   else
     fail "flake: nix flake check --no-build: $out"
+  fi
+
+  # The CLI's source is what cargo reads and no more: every file the crate
+  # embeds (include_str! in helper/src, profiles/*.json through build.rs) is
+  # in it, and README, tests and the Nix library are not, so editing them
+  # does not rebuild the CLI.
+  if src=$(nix-instantiate --eval --read-write-mode -E "let f = $flake; in \"\${f.packages.x86_64-linux.default.src}\"" 2>"$errs"); then
+    src=${src//\"/}
+    missing=()
+    for f in Cargo.toml Cargo.lock helper/Cargo.toml helper/build.rs helper/src/main.rs profiles/*.json; do
+      [ -f "$src/$f" ] || missing+=("$f")
+    done
+    while IFS=: read -r file rel; do
+      embedded=$(realpath -m --relative-to=. "$(dirname "$file")/$rel")
+      [ -f "$src/$embedded" ] || missing+=("$embedded (include_str! in $file)")
+    done < <(grep -rEo 'include_(str|bytes)!\("[^"]+"\)' helper/src | sed -E 's/include_(str|bytes)!\("([^"]+)"\)/\2/')
+    extra=()
+    for f in README.md flake.nix lib overlays tests helper/tests profiles/README.md data/syscalls/README.md; do
+      [ -e "$src/$f" ] && extra+=("$f")
+    done
+    if [ ${#missing[@]} -eq 0 ] && [ ${#extra[@]} -eq 0 ]; then
+      pass "flake: the CLI's source holds what cargo reads and nothing else checked"
+    else
+      fail "flake: the CLI's source $src lacks [${missing[*]}], holds [${extra[*]}]"
+    fi
+  else
+    fail "flake: the CLI's source does not evaluate: $(cat "$errs")"
   fi
 
   # Every set of legacyPackages (glibc228/231/235 and one per usable
