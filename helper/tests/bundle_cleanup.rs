@@ -12,6 +12,7 @@ mod common;
 
 use std::{
     fs,
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Output, Stdio},
     time::{Duration, Instant},
@@ -87,6 +88,19 @@ impl Work {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // compat keeps a signal ignored when it was ignored at its start (as
+        // under nohup, or a shell's `&` without job control), and the test
+        // runner may have been started so. The signals these tests send must
+        // reach compat's own handlers: give it the default dispositions.
+        // SAFETY: signal(2) is async-signal-safe; the closure touches nothing else.
+        unsafe {
+            cmd.pre_exec(|| {
+                for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
         cmd
     }
 
