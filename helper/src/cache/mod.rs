@@ -19,7 +19,7 @@ pub mod key;
 use std::{
     fs, io,
     path::{Path, PathBuf},
-    sync::atomic::{AtomicU64, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
 };
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -83,6 +83,8 @@ pub struct Cache {
     written: AtomicUsize,
     write_errors: AtomicUsize,
     temp_counter: AtomicU64,
+    /// Which of the 256 entry directories this cache made (or found) already.
+    made: [AtomicBool; 256],
 }
 
 impl Cache {
@@ -97,6 +99,7 @@ impl Cache {
             written: AtomicUsize::new(0),
             write_errors: AtomicUsize::new(0),
             temp_counter: AtomicU64::new(0),
+            made: [const { AtomicBool::new(false) }; 256],
         }
     }
 
@@ -162,14 +165,29 @@ impl Cache {
 
     fn try_store<T: Serialize>(&self, real: &Path, key: &Key, value: &T) -> io::Result<()> {
         let bytes = entry::encode(&self.writer, real, key, value).map_err(io::Error::other)?;
-        let path = self.entry_path(real);
+        self.write_entry(&self.entry_path(real), &bytes)
+    }
+
+    fn write_entry(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         let dir = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(dir)?;
+        // One mkdir per directory and run, not one per entry.
+        let slot = dir.file_name().and_then(|n| n.to_str()).and_then(|n| u8::from_str_radix(n, 16).ok());
+        let made = slot.is_some_and(|i| self.made[usize::from(i)].load(Ordering::Relaxed));
+        if !made {
+            fs::create_dir_all(dir)?;
+            if let Some(i) = slot {
+                self.made[usize::from(i)].store(true, Ordering::Relaxed);
+            }
+        }
         // Unique per process and write: concurrent writers never share a temp file.
         let temp =
             dir.join(format!(".tmp.{}.{}", std::process::id(), self.temp_counter.fetch_add(1, Ordering::Relaxed)));
-        if let Err(err) = fs::write(&temp, &bytes).and_then(|()| fs::rename(&temp, &path)) {
+        if let Err(err) = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path)) {
             let _ = fs::remove_file(&temp);
+            if let Some(i) = slot {
+                // The directory may have been removed under us: make it again next time.
+                self.made[usize::from(i)].store(false, Ordering::Relaxed);
+            }
             return Err(err);
         }
         Ok(())
