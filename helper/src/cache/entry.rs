@@ -74,6 +74,12 @@ pub fn check(bytes: &[u8], writer: &str) -> Result<(), Refused> {
     Ok(())
 }
 
+/// The path an entry is for, when its header parses.
+pub fn path_of(bytes: &[u8]) -> Option<String> {
+    let newline = memchr::memchr(b'\n', bytes)?;
+    serde_json::from_slice::<Header>(&bytes[..newline]).ok().map(|h| h.path)
+}
+
 fn split(bytes: &[u8]) -> Result<(Header, &[u8]), Refused> {
     // An entry ends with a newline: one without was cut short.
     if bytes.last() != Some(&b'\n') {

@@ -2,25 +2,38 @@
 //! the target, kept on disk so the file need not be read again.
 //!
 //! Entries live under `$XDG_CACHE_HOME/compat/scan-facts` (else
-//! `~/.cache/compat/scan-facts`), one file per scanned file, named by a
-//! hash of the file's real path. A file in /nix/store is known by its path
+//! `~/.cache/compat/scan-facts`), grouped in 256 bucket files (16
+//! directories of 16) by a hash of the scanned file's real path: a scan
+//! makes a few hundred files, not one per scanned file (creating a file costs
+//! more than reading one). A file in /nix/store is known by its path
 //! (store paths never change once built); any other by device, inode, size,
 //! modification and change time ([`key`]). Every entry names the compat
 //! that wrote it, the path and the key ([`entry`]): an entry that does not
 //! match, or does not parse, is ignored and written again, never trusted.
-//! Entries are written to a temporary file and renamed into place, so a
-//! reader sees a whole entry or none, and scans running at once leave a
-//! valid cache. The cache knows nothing of what it stores: callers give a
-//! serde type and a `writer` string that changes whenever its meaning does.
+//! A scan keeps the entries it learns in memory and writes each bucket it
+//! touched once, at the end ([`Cache::flush`]): the bucket as it is on disk
+//! then, less the entries for the same paths, plus the new ones, written to
+//! a temporary file and renamed into place, so a reader sees a whole bucket
+//! or none, and scans running at once leave a valid cache (one may drop the
+//! other's new entries of a bucket; they are written again next time). The
+//! cache knows nothing of what it stores: callers give a serde type and a
+//! `writer` string that changes whenever its meaning does.
 
 pub mod entry;
 pub mod key;
 
 use std::{
+    collections::{HashMap, HashSet},
     fs, io,
+    ops::Range,
     path::{Path, PathBuf},
-    sync::atomic::{AtomicU64, AtomicUsize, Ordering},
+    sync::{
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
 };
+
+use rayon::prelude::*;
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -83,7 +96,14 @@ pub struct Cache {
     written: AtomicUsize,
     write_errors: AtomicUsize,
     temp_counter: AtomicU64,
+    /// Buckets read so far, by path.
+    read: Mutex<HashMap<PathBuf, Arc<Bucket>>>,
+    /// Entries stored and not yet written, by bucket: (path they are for, bytes).
+    pending: Mutex<HashMap<PathBuf, Vec<Pending>>>,
 }
+
+/// An entry not yet written: the path it is for, and its bytes.
+type Pending = (String, Vec<u8>);
 
 impl Cache {
     /// A cache at `root` whose entries are valid for `writer` only.
@@ -97,6 +117,8 @@ impl Cache {
             written: AtomicUsize::new(0),
             write_errors: AtomicUsize::new(0),
             temp_counter: AtomicU64::new(0),
+            read: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
         }
     }
 
@@ -104,10 +126,10 @@ impl Cache {
         &self.root
     }
 
-    /// Where the entry of the file at real path `real` lives.
+    /// The bucket file that holds the entry of the file at real path `real`.
     pub fn entry_path(&self, real: &Path) -> PathBuf {
         let hash = format!("{:016x}", key::fnv1a(real.as_os_str().as_encoded_bytes()));
-        self.root.join(&hash[..2]).join(&hash[2..])
+        self.root.join(&hash[..1]).join(&hash[1..2])
     }
 
     /// The facts kept for the file at real path `real` in state `key`, if a
@@ -115,20 +137,25 @@ impl Cache {
     /// tells a hit it used ([`Cache::used`]) and a miss ([`Cache::missed`])
     /// once it knows the file is one it would have cached.
     pub fn load<T: DeserializeOwned>(&self, real: &Path, key: &Key) -> Lookup<T> {
-        thread_local! {
-            // Reused: fs::read would stat the entry and allocate for each.
-            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        BUFFER.with(|buffer| {
-            let mut bytes = buffer.borrow_mut();
-            bytes.clear();
-            let read =
-                fs::File::open(self.entry_path(real)).and_then(|mut f| io::Read::read_to_end(&mut f, &mut bytes));
-            if read.is_err() {
-                return Lookup::Missing;
+        let path = self.entry_path(real);
+        let known = lock(&self.read).get(&path).cloned();
+        let bucket = match known {
+            Some(bucket) => bucket,
+            None => {
+                let bucket = Arc::new(Bucket::parse(fs::read(&path).unwrap_or_default()));
+                lock(&self.read).entry(path).or_insert(bucket).clone()
             }
-            self.decode(&bytes, real, key)
-        })
+        };
+        let name = real.to_string_lossy();
+        let Some(range) = bucket.find(&name) else {
+            if bucket.corrupt {
+                // Some entry of this bucket cannot be read: it may have been this file's.
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                return Lookup::Refused;
+            }
+            return Lookup::Missing;
+        };
+        self.decode(&bucket.bytes[range], real, key)
     }
 
     fn decode<T: DeserializeOwned>(&self, bytes: &[u8], real: &Path, key: &Key) -> Lookup<T> {
@@ -151,31 +178,69 @@ impl Cache {
         self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Keeps `value` for the file at real path `real` in state `key`. A
-    /// failure to write is counted, never an error of the scan.
+    /// Keeps `value` for the file at real path `real` in state `key`; it
+    /// is written by [`Cache::flush`]. A failure to write is counted, never
+    /// an error of the scan.
     pub fn store<T: Serialize>(&self, real: &Path, key: &Key, value: &T) {
-        match self.try_store(real, key, value) {
-            Ok(()) => self.written.fetch_add(1, Ordering::Relaxed),
-            Err(_) => self.write_errors.fetch_add(1, Ordering::Relaxed),
-        };
+        match entry::encode(&self.writer, real, key, value) {
+            Ok(bytes) => lock(&self.pending)
+                .entry(self.entry_path(real))
+                .or_default()
+                .push((real.to_string_lossy().into_owned(), bytes)),
+            Err(_) => {
+                self.write_errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
-    fn try_store<T: Serialize>(&self, real: &Path, key: &Key, value: &T) -> io::Result<()> {
-        let bytes = entry::encode(&self.writer, real, key, value).map_err(io::Error::other)?;
-        let path = self.entry_path(real);
+    /// Writes every entry stored so far, one bucket file at a time (in
+    /// parallel): what the bucket holds on disk now for other paths, then
+    /// the new entries.
+    pub fn flush(&self) {
+        let pending: Vec<(PathBuf, Vec<Pending>)> = lock(&self.pending).drain().collect();
+        {
+            // Buckets written are read again when next asked for.
+            let mut read = lock(&self.read);
+            for (path, _) in &pending {
+                read.remove(path);
+            }
+        }
+        pending.into_par_iter().for_each(|(path, entries)| {
+            let count = entries.len();
+            match self.write_bucket(&path, entries) {
+                Ok(()) => self.written.fetch_add(count, Ordering::Relaxed),
+                Err(_) => self.write_errors.fetch_add(count, Ordering::Relaxed),
+            };
+        });
+    }
+
+    fn write_bucket(&self, path: &Path, entries: Vec<Pending>) -> io::Result<()> {
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir)?;
+        let old = Bucket::parse(fs::read(path).unwrap_or_default());
+        let replaced: HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+        let mut bytes = Vec::with_capacity(old.bytes.len() + entries.iter().map(|e| e.1.len()).sum::<usize>());
+        for (name, range) in &old.entries {
+            if !replaced.contains(name.as_str()) {
+                bytes.extend_from_slice(&old.bytes[range.clone()]);
+            }
+        }
+        for (_, entry) in &entries {
+            bytes.extend_from_slice(entry);
+        }
         // Unique per process and write: concurrent writers never share a temp file.
         let temp =
             dir.join(format!(".tmp.{}.{}", std::process::id(), self.temp_counter.fetch_add(1, Ordering::Relaxed)));
-        if let Err(err) = fs::write(&temp, &bytes).and_then(|()| fs::rename(&temp, &path)) {
+        if let Err(err) = fs::write(&temp, &bytes).and_then(|()| fs::rename(&temp, path)) {
             let _ = fs::remove_file(&temp);
             return Err(err);
         }
         Ok(())
     }
 
+    /// The counts so far, once every entry stored is written ([`Cache::flush`]).
     pub fn stats(&self) -> Stats {
+        self.flush();
         Stats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
@@ -184,6 +249,65 @@ impl Cache {
             write_errors: self.write_errors.load(Ordering::Relaxed),
         }
     }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// One bucket file: entries one after another, each two lines (header,
+/// payload; JSON holds no raw newline).
+struct Bucket {
+    bytes: Vec<u8>,
+    /// Entries whose header parses: the path they are for and their bytes.
+    entries: Vec<(String, Range<usize>)>,
+    /// Some part of the file is no whole entry.
+    corrupt: bool,
+}
+
+impl Bucket {
+    fn parse(bytes: Vec<u8>) -> Bucket {
+        let mut entries = Vec::new();
+        let mut corrupt = false;
+        for range in entry_ranges(&bytes) {
+            match entry::path_of(&bytes[range.clone()]) {
+                Some(path) => entries.push((path, range)),
+                None => corrupt = true,
+            }
+        }
+        Bucket { bytes, entries, corrupt }
+    }
+
+    /// The last entry for `path`.
+    fn find(&self, path: &str) -> Option<Range<usize>> {
+        self.entries.iter().rev().find(|e| e.0 == path).map(|e| e.1.clone())
+    }
+}
+
+/// The byte ranges of the entries of a bucket file: two lines each, the
+/// last one possibly cut short.
+fn entry_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let mut end = start;
+        for _ in 0..2 {
+            end = match memchr::memchr(b'\n', &bytes[end..]) {
+                Some(at) => end + at + 1,
+                None => bytes.len(),
+            };
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing is left half-done under these locks: a panic elsewhere leaves them usable.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a cache directory holds.
@@ -205,22 +329,31 @@ pub fn info(root: &Path, writer: &str) -> io::Result<Info> {
     let mut info = Info::default();
     for file in files(root)? {
         let bytes = fs::read(&file)?;
-        info.entries += 1;
         info.bytes += bytes.len() as u64;
-        let temp = file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".tmp."));
-        match entry::check(&bytes, writer) {
-            Ok(()) if !temp => info.valid += 1,
-            Err(entry::Refused::Foreign) if !temp => info.foreign += 1,
-            _ => info.corrupt += 1,
+        if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".tmp.")) {
+            info.entries += 1;
+            info.corrupt += 1;
+            continue;
+        }
+        for range in entry_ranges(&bytes) {
+            info.entries += 1;
+            match entry::check(&bytes[range], writer) {
+                Ok(()) => info.valid += 1,
+                Err(entry::Refused::Foreign) => info.foreign += 1,
+                Err(_) => info.corrupt += 1,
+            }
         }
     }
     Ok(info)
 }
 
 /// Removes the cache directory `root` and everything in it; returns the
-/// number of files removed (0 when there was no cache).
+/// number of entries removed (0 when there was no cache).
 pub fn clean(root: &Path) -> io::Result<usize> {
-    let count = files(root)?.len();
+    let mut count = 0;
+    for file in files(root)? {
+        count += fs::read(&file).map(|bytes| entry_ranges(&bytes).len()).unwrap_or(1);
+    }
     match fs::remove_dir_all(root) {
         Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
         _ => Ok(count),
@@ -263,6 +396,7 @@ mod tests {
         let cache = Cache::new(root.clone(), "w1".into());
         assert_eq!(cache.load::<String>(&file, &key), Lookup::Missing);
         cache.store(&file, &key, &"facts".to_string());
+        cache.flush();
         assert_eq!(cache.load::<String>(&file, &key).hit().as_deref(), Some("facts"));
         cache.used();
         // Another writer's cache turns the entry away.
@@ -271,10 +405,12 @@ mod tests {
         assert_eq!((stats.hits, stats.refused, stats.written), (1, 0, 1));
         assert_eq!(info(&root, "w1").unwrap().valid, 1);
         assert_eq!(info(&root, "w2").unwrap().foreign, 1);
-        // A truncated entry is refused, and counted as corrupt.
+        // A truncated entry is refused, and counted as corrupt (by the next
+        // scan: a scan reads each bucket once).
         let entry = cache.entry_path(&file);
         let bytes = fs::read(&entry).unwrap();
         fs::write(&entry, &bytes[..bytes.len() - 2]).unwrap();
+        let cache = Cache::new(root.clone(), "w1".into());
         assert_eq!(cache.load::<String>(&file, &key), Lookup::Refused);
         assert_eq!(cache.stats().refused, 1);
         assert_eq!(info(&root, "w1").unwrap().corrupt, 1);
