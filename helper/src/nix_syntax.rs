@@ -62,13 +62,19 @@ pub fn source_string(text: &str) -> String {
     }
 }
 
+/// `[ a b ]`: a list of elements already written as Nix; `[ ]` when empty.
+pub fn list(elements: impl IntoIterator<Item = String>) -> String {
+    let parts: Vec<String> = elements.into_iter().collect();
+    if parts.is_empty() {
+        "[ ]".to_string()
+    } else {
+        format!("[ {} ]", parts.join(" "))
+    }
+}
+
 /// `[ "a" "b" ]`: a list of string literals.
 pub fn string_list<S: AsRef<str>>(items: &[S]) -> String {
-    if items.is_empty() {
-        return "[ ]".to_string();
-    }
-    let parts: Vec<String> = items.iter().map(|i| string(i.as_ref())).collect();
-    format!("[ {} ]", parts.join(" "))
+    list(items.iter().map(|i| string(i.as_ref())))
 }
 
 /// A JSON value as a Nix value.
@@ -78,8 +84,7 @@ pub fn value(value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         Value::String(s) => string(s),
-        Value::Array(items) if items.is_empty() => "[ ]".to_string(),
-        Value::Array(items) => format!("[ {} ]", items.iter().map(self::value).collect::<Vec<_>>().join(" ")),
+        Value::Array(items) => list(items.iter().map(self::value)),
         Value::Object(map) if map.is_empty() => "{ }".to_string(),
         Value::Object(map) => {
             let parts: Vec<String> =

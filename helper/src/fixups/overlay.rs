@@ -235,8 +235,7 @@ impl Attr<'_> {
                 concat_assignment("configureFlags", &terms)
             }
             Attr::Patches { keep_old, ours } => {
-                let ours: Vec<String> = ours.iter().map(|p| format!("./patches/{p}")).collect();
-                let list = if ours.is_empty() { "[ ]".to_string() } else { format!("[ {} ]", ours.join(" ")) };
+                let list = nix_syntax::list(ours.iter().map(|p| format!("./patches/{p}")));
                 if *keep_old {
                     format!("patches = (old.patches or [ ]) ++ {list};")
                 } else {
