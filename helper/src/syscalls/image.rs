@@ -1,15 +1,13 @@
-//! What the syscall analysis needs from one ELF image: its executable bytes,
-//! its function symbols, where its calls to libc's `syscall()` land, the
-//! libc functions it imports, and whether it is static or the C library.
-
-use std::collections::{HashMap, HashSet};
+//! What the syscall analysis needs from one ELF image, parsed and nothing
+//! more: its executable bytes, its function symbols, the libc functions it
+//! imports, and (from the dynamic section) whether it is static or the C
+//! library. What the code does with them is for the layers above.
 
 use anyhow::{bail, Context, Result};
 use object::{
     elf,
     read::elf::{ElfFile64, FileHeader, ProgramHeader},
-    Endianness, Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, RelocationFlags, RelocationTarget,
-    SectionFlags, SymbolKind,
+    Endianness, Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, SectionFlags, SymbolKind,
 };
 
 use super::tables::Arch;
@@ -128,63 +126,6 @@ impl<'data> Image<'data> {
         out.dedup();
         out
     }
-
-    /// Addresses a call to `name` lands on: its PLT stubs (or, linked in,
-    /// the function itself), and the GOT slots an indirect call loads.
-    pub fn call_targets(&self, name: &str, functions: &Functions) -> CallTargets {
-        let mut targets = CallTargets::default();
-        if self.is_static || self.is_libc {
-            targets.direct.extend(functions.list.iter().filter(|f| functions.name(f.2) == Some(name)).map(|f| f.0));
-            targets.direct.dedup();
-            return targets;
-        }
-        let slots = self.got_slots(name);
-        if slots.is_empty() {
-            return targets;
-        }
-        let all: HashSet<u64> = slots.iter().map(|s| s.0).collect();
-        targets.direct = super::plt::stubs(self, &all).into_iter().collect();
-        targets.direct.sort_unstable();
-        // Code loads a function's address from its GOT slot (-fno-plt) through
-        // a GLOB_DAT slot; JUMP_SLOT slots are read only by PLT stubs.
-        targets.slots = slots.into_iter().filter(|s| !s.1).map(|s| s.0).collect();
-        targets.slots.sort_unstable();
-        targets.slots.dedup();
-        targets
-    }
-
-    /// The GOT slots the dynamic relocations fill with `name`'s address,
-    /// each with whether it is a JUMP_SLOT (lazy binding for a PLT stub).
-    fn got_slots(&self, name: &str) -> Vec<(u64, bool)> {
-        let Some(relocations) = self.file.dynamic_relocations() else { return Vec::new() };
-        let wanted: HashMap<usize, ()> = self
-            .file
-            .dynamic_symbols()
-            .filter(|s| s.name_bytes().is_ok_and(|n| n == name.as_bytes()))
-            .map(|s| (s.index().0, ()))
-            .collect();
-        if wanted.is_empty() {
-            return Vec::new();
-        }
-        let jump_slot = match self.arch {
-            Arch::X86_64 => elf::R_X86_64_JUMP_SLOT,
-            Arch::Aarch64 => elf::R_AARCH64_JUMP_SLOT,
-        };
-        relocations
-            .filter(|(_, r)| matches!(r.target(), RelocationTarget::Symbol(i) if wanted.contains_key(&i.0)))
-            .map(|(offset, r)| (offset, matches!(r.flags(), RelocationFlags::Elf { r_type } if r_type == jump_slot)))
-            .collect()
-    }
-}
-
-/// Where calls to one function land.
-#[derive(Default, Debug)]
-pub struct CallTargets {
-    /// Addresses of the function or of its PLT stubs (`call rel32` / `bl`).
-    /// Few (one to three), so a vector beats hashing in the byte scan.
-    pub direct: Vec<u64>,
-    /// GOT slots holding its address (`call [rip+slot]`, -fno-plt).
-    pub slots: Vec<u64>,
 }
 
 /// Function symbols sorted by address (aliases kept, one entry each):
@@ -205,6 +146,13 @@ impl<'data> Functions<'_, 'data> {
         } else {
             self.file.symbol_by_index(index).ok()?.name().ok()
         }
+    }
+
+    /// Start addresses of the functions named `name`, ascending, each once.
+    pub(crate) fn starts_of(&self, name: &str) -> Vec<u64> {
+        let mut starts: Vec<u64> = self.list.iter().filter(|f| self.name(f.2) == Some(name)).map(|f| f.0).collect();
+        starts.dedup();
+        starts
     }
 
     /// The function holding `addr`: its start, size (0 when unknown) and

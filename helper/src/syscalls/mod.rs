@@ -36,12 +36,29 @@
 //! **Facts, then verdicts.** [`facts`] reads what a file says about itself
 //! (sites and numbers, wrapper imports), which does not depend on the
 //! target and can be cached; [`judge`] holds those facts against a profile.
+//!
+//! **Layers.** Each module uses only the ones below it, never one above:
+//!
+//! 1. Leaves, which import nothing from here: [`a64`] (pure A64 bit
+//!    decoders: `adrp`, `ldr`, `movz`/`movk`, branch targets), [`find`]
+//!    (byte-pattern search), [`site`] (what a site finder reports),
+//!    [`budget`] (limits on work) and [`tables`] (the data).
+//! 2. [`image`]: parses one ELF image (code regions, function symbols,
+//!    imports, dynamic section) and judges nothing.
+//! 3. [`plt`]: which PLT stub jumps through which GOT slot (on `image`, `a64`).
+//! 4. [`calls`]: where calls to `syscall()` land (on `image`, `plt`).
+//! 5. The site finders, one per architecture: [`x86_64`], [`aarch64`] (on
+//!    `image`, `calls`, `budget`, `site`, and `find` / `a64`).
+//! 6. This module: [`facts`] runs them on one file.
 
+mod a64;
 mod aarch64;
 pub mod budget;
+mod calls;
 mod find;
 mod image;
 mod plt;
+mod site;
 pub mod tables;
 mod x86_64;
 
@@ -54,26 +71,10 @@ use crate::{
     profile::Profile,
 };
 use budget::{Budget, GaveUp};
+use calls::CallTargets;
 use image::Image;
+pub use site::Via;
 use tables::{glibc_fallbacks, wrappers, Arch, SyscallTable};
-
-/// How a site reaches the kernel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Via {
-    /// A `syscall` / `svc #0` instruction.
-    Instruction,
-    /// A call to libc's `syscall()` function.
-    LibcSyscall,
-}
-
-/// One place that enters the kernel, with the call number when constant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Site {
-    pub addr: u64,
-    pub value: Option<u64>,
-    pub via: Via,
-}
 
 /// A syscall site with its number resolved, as the report sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,9 +134,9 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, O
     let mut functions = None;
     let calls = if imports_syscall || image.is_static || image.is_libc {
         let f = functions.insert(image.functions());
-        image.call_targets("syscall", f)
+        CallTargets::of(image, "syscall", f)
     } else {
-        image::CallTargets::default()
+        CallTargets::default()
     };
     let candidates = match image.arch {
         Arch::X86_64 => x86_64::candidates(image, &calls),
