@@ -19,7 +19,7 @@
 //! a later scan need not read the file again. [`Collection::judge`] then
 //! holds the facts against one profile: what each program or library says
 //! about itself ([`check::intrinsic`]), the system calls it makes
-//! ([`crate::syscalls::judge`]), and what it needs from each library
+//! ([`syscall_findings`]), and what it needs from each library
 //! ([`check::needs`]) -- held against the library itself when it is shipped
 //! with what is scanned (or `--closure`), else against the profile. Shipped
 //! libraries reached outside the inputs are read and checked in turn. One
@@ -34,6 +34,7 @@ mod progress;
 mod real_path;
 pub mod report;
 pub mod requirement;
+pub mod syscall_findings;
 pub mod targets;
 pub mod walk;
 
@@ -281,7 +282,7 @@ fn judge_file(
         findings = check::intrinsic(info, profile, options);
         if options.syscalls {
             match &file.syscalls {
-                Syscalls::Analysed(facts) => findings.extend(crate::syscalls::judge(facts, profile)),
+                Syscalls::Analysed(facts) => findings.extend(syscall_findings::judge(facts, profile)),
                 Syscalls::Failed(err) => findings.push(Finding::new(
                     Severity::Error,
                     FindingKind::Unreadable,

@@ -29,23 +29,6 @@ pub enum GaveUp {
     Decoding { limit: u64, analysed: usize, candidates: usize },
 }
 
-impl GaveUp {
-    /// One line for a person: what was done, what was not.
-    pub fn describe(&self) -> String {
-        match self {
-            GaveUp::Candidates { limit } => format!(
-                "system call analysis gave up: the code holds more than {limit} candidate system call sites, \
-                 far more than any real program; its system calls were not checked"
-            ),
-            GaveUp::Decoding { limit, analysed, candidates } => format!(
-                "system call analysis gave up after decoding {} MiB: {analysed} of {candidates} candidate \
-                 system call sites were checked, the rest were not",
-                limit >> 20
-            ),
-        }
-    }
-}
-
 /// The decoding budget of one file.
 #[derive(Debug)]
 pub struct Budget {
