@@ -25,7 +25,7 @@ const WINDOW: u64 = 64;
 /// Where a syscall site may be: every aligned `svc #0`, and, when `calls`
 /// has direct targets, every `bl`/`b` to one. (region index, address, how), sorted.
 /// More than [`MAX_CANDIDATES`] is giving up: the search stops there.
-pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64, Via)>, GaveUp> {
+pub(crate) fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64, Via)>, GaveUp> {
     let too_many = GaveUp::Candidates { limit: MAX_CANDIDATES };
     let svc_bytes = SVC_0.to_le_bytes();
     let svc = memchr::memmem::Finder::new(&svc_bytes);
@@ -61,7 +61,7 @@ pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64,
 
 /// The syscall sites among `candidates` (from [`candidates`]), and how many
 /// candidates were looked at before `budget` ran out (all, unless it did).
-pub fn sites(
+pub(crate) fn sites(
     image: &Image,
     functions: &Functions,
     candidates: Vec<(usize, u64, Via)>,

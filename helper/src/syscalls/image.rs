@@ -13,35 +13,35 @@ use object::{
 use super::tables::Arch;
 
 /// Executable bytes at a virtual address.
-pub struct Region<'data> {
-    pub addr: u64,
-    pub bytes: &'data [u8],
+pub(crate) struct Region<'data> {
+    pub(crate) addr: u64,
+    pub(crate) bytes: &'data [u8],
 }
 
 impl Region<'_> {
-    pub fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.addr + self.bytes.len() as u64
     }
 
-    pub fn contains(&self, addr: u64) -> bool {
+    pub(crate) fn contains(&self, addr: u64) -> bool {
         addr >= self.addr && addr < self.end()
     }
 }
 
 /// One ELF image, parsed as far as the syscall analysis needs.
-pub struct Image<'data> {
-    pub file: ElfFile64<'data, Endianness>,
-    pub arch: Arch,
-    pub regions: Vec<Region<'data>>,
+pub(crate) struct Image<'data> {
+    pub(crate) file: ElfFile64<'data, Endianness>,
+    pub(crate) arch: Arch,
+    pub(crate) regions: Vec<Region<'data>>,
     /// No program interpreter and no needed libraries: libc is linked in.
-    pub is_static: bool,
+    pub(crate) is_static: bool,
     /// The file is the C library itself (libc.so.6, ld.so, musl's libc.so).
-    pub is_libc: bool,
+    pub(crate) is_libc: bool,
 }
 
 impl<'data> Image<'data> {
     /// Parses `data`; `Ok(None)` for ELF files of other classes or machines.
-    pub fn parse(data: &'data [u8]) -> Result<Option<Image<'data>>> {
+    pub(crate) fn parse(data: &'data [u8]) -> Result<Option<Image<'data>>> {
         if data.get(..4) != Some(&elf::ELFMAG[..]) {
             bail!("not an ELF file");
         }
@@ -94,7 +94,7 @@ impl<'data> Image<'data> {
     /// Function symbols (the full symbol table, else the dynamic one). Their
     /// names are looked up only for the few functions asked about: reading
     /// every name of a large library costs more than the rest of the analysis.
-    pub fn functions(&self) -> Functions<'_, 'data> {
+    pub(crate) fn functions(&self) -> Functions<'_, 'data> {
         fn text<'data>(symbols: impl Iterator<Item = impl ObjectSymbol<'data>>) -> Vec<(u64, u64, usize)> {
             symbols
                 .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined() && s.address() != 0)
@@ -113,7 +113,7 @@ impl<'data> Image<'data> {
     /// The imports (undefined dynamic symbols, without version) for which
     /// `wanted` says yes, sorted and deduplicated. `wanted` sees the raw
     /// bytes of each name: only the names it accepts are checked as UTF-8.
-    pub fn imports(&self, wanted: impl Fn(&[u8]) -> bool) -> Vec<&'data str> {
+    pub(crate) fn imports(&self, wanted: impl Fn(&[u8]) -> bool) -> Vec<&'data str> {
         let mut out: Vec<&str> = self
             .file
             .dynamic_symbols()
@@ -130,7 +130,7 @@ impl<'data> Image<'data> {
 
 /// Function symbols sorted by address (aliases kept, one entry each):
 /// address, size and index in the symbol table, whose names are read on demand.
-pub struct Functions<'f, 'data> {
+pub(crate) struct Functions<'f, 'data> {
     list: Vec<(u64, u64, usize)>,
     file: &'f ElfFile64<'data, Endianness>,
     /// The list is of the dynamic symbol table (no full one).
@@ -157,7 +157,7 @@ impl<'data> Functions<'_, 'data> {
 
     /// The function holding `addr`: its start, size (0 when unknown) and
     /// every name given to that start.
-    pub fn enclosing(&self, addr: u64) -> Option<(u64, u64, Vec<&'data str>)> {
+    pub(crate) fn enclosing(&self, addr: u64) -> Option<(u64, u64, Vec<&'data str>)> {
         let idx = self.list.partition_point(|f| f.0 <= addr);
         let &(start, _, _) = self.list.get(idx.checked_sub(1)?)?;
         let same: Vec<_> = self.list[..idx].iter().rev().take_while(|f| f.0 == start).collect();

@@ -40,7 +40,7 @@
 
 mod a64;
 mod aarch64;
-pub mod budget;
+pub(crate) mod budget;
 mod calls;
 mod find;
 mod image;
@@ -71,18 +71,18 @@ pub struct ResolvedSite {
 /// makes, whatever the target: what the scan's verdicts
 /// ([`crate::scan::syscall_findings`]) are made from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyscallFacts {
-    pub arch: Arch,
+pub(crate) struct SyscallFacts {
+    pub(crate) arch: Arch,
     /// No interpreter and no needed libraries: libc is linked in.
-    pub is_static: bool,
+    pub(crate) is_static: bool,
     /// The C library itself (libc.so.6, ld.so, musl's libc.so).
-    pub is_libc: bool,
+    pub(crate) is_libc: bool,
     /// Imported wrappers of [`tables::wrappers`], sorted.
-    pub wrapper_imports: Vec<String>,
+    pub(crate) wrapper_imports: Vec<String>,
     /// Sites with a constant number, by address.
-    pub sites: Vec<ResolvedSite>,
+    pub(crate) sites: Vec<ResolvedSite>,
     /// Set when the analysis stopped before the end ([`budget`]).
-    pub gave_up: Option<GaveUp>,
+    pub(crate) gave_up: Option<GaveUp>,
 }
 
 /// Every syscall site with a constant number in `data`, and the image's arch.
@@ -93,7 +93,7 @@ pub fn sites(data: &[u8]) -> anyhow::Result<Option<(Arch, Vec<ResolvedSite>)>> {
 
 /// The facts of `data`; `Ok(None)` for ELF files of other classes or
 /// machines, an error for a malformed ELF file.
-pub fn facts(data: &[u8]) -> anyhow::Result<Option<SyscallFacts>> {
+pub(crate) fn facts(data: &[u8]) -> anyhow::Result<Option<SyscallFacts>> {
     let Some(image) = Image::parse(data)? else { return Ok(None) };
     let imports = image.imports(|n| n == b"syscall" || tables::is_wrapper(n));
     let imports_syscall = imports.contains(&"syscall");

@@ -16,8 +16,8 @@ pub enum Via {
 
 /// One place that enters the kernel, with the call number when constant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Site {
-    pub addr: u64,
-    pub value: Option<u64>,
-    pub via: Via,
+pub(crate) struct Site {
+    pub(crate) addr: u64,
+    pub(crate) value: Option<u64>,
+    pub(crate) via: Via,
 }
