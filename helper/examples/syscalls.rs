@@ -6,7 +6,7 @@
 
 use std::{fs, path::Path, time::Instant};
 
-use compat::{profile::Profile, syscalls};
+use compat::{profile::Profile, scan::syscall_findings, syscalls};
 
 fn walk(path: &Path, out: &mut Vec<std::path::PathBuf>) {
     match fs::symlink_metadata(path) {
@@ -61,7 +61,7 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        match syscalls::analyze(&data, &profile) {
+        match syscall_findings::analyze(&data, &profile) {
             Ok(list) => {
                 for f in &list {
                     println!("{}: {:?} {}", file.display(), f.severity, f.message);

@@ -1,5 +1,5 @@
-//! `syscalls::analyze` on real programs compiled here: x86_64 with the host
-//! gcc (dynamic, -fno-plt, static) and aarch64 with the cross gcc.
+//! `syscall_findings::analyze` on real programs compiled here: x86_64 with
+//! the host gcc (dynamic, -fno-plt, static) and aarch64 with the cross gcc.
 
 mod common;
 
@@ -8,6 +8,7 @@ use std::{path::PathBuf, process::Command};
 use compat::{
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
+    scan::syscall_findings,
     syscalls,
 };
 use tempfile::TempDir;
@@ -48,7 +49,7 @@ fn new_direct_calls_are_errors_with_call_site_and_versions() {
     let ibt = ["-fcf-protection=full", "-Wl,-z,ibtplt"];
     for flags in [&[][..], &["-fno-plt"], &ibt, &["-static"]] {
         for program in ["memfd_secret_asm", "memfd_secret_libc"] {
-            let findings = syscalls::analyze(&build(&dir, program, flags), &debian11()).unwrap();
+            let findings = syscall_findings::analyze(&build(&dir, program, flags), &debian11()).unwrap();
             let f = syscall_error(&findings, "memfd_secret");
             assert_eq!(f.needs.as_deref(), Some("kernel 5.14"), "{program} {flags:?}");
             assert_eq!(f.target_has.as_deref(), Some("kernel 5.10"));
@@ -56,7 +57,7 @@ fn new_direct_calls_are_errors_with_call_site_and_versions() {
             assert!(f.locations.iter().any(|l| l.starts_with("0x") && l.ends_with(" in main")), "{:?}", f.locations);
             assert_eq!(errors(&findings).len(), 1, "{program} {flags:?}: {findings:#?}");
         }
-        let findings = syscalls::analyze(&build(&dir, "epoll_pwait2_libc", flags), &debian11()).unwrap();
+        let findings = syscall_findings::analyze(&build(&dir, "epoll_pwait2_libc", flags), &debian11()).unwrap();
         syscall_error(&findings, "epoll_pwait2");
     }
 }
@@ -67,13 +68,13 @@ fn old_calls_and_runtime_numbers_give_nothing() {
     for flags in [&[][..], &["-static"]] {
         for program in ["getpid_asm", "close_range_libc", "runtime_number", "wrapper_close_range", "wrapper_pidfd_open"]
         {
-            let findings = syscalls::analyze(&build(&dir, program, flags), &debian11()).unwrap();
+            let findings = syscall_findings::analyze(&build(&dir, program, flags), &debian11()).unwrap();
             assert!(errors(&findings).is_empty(), "{program} {flags:?}: {findings:#?}");
         }
     }
     // The same old calls are reported against an older kernel: the test sees them.
     let old = Profile::ad_hoc(Version::parse("2.17").unwrap(), Version::parse("5.4").unwrap());
-    let findings = syscalls::analyze(&build(&dir, "close_range_libc", &[]), &old).unwrap();
+    let findings = syscall_findings::analyze(&build(&dir, "close_range_libc", &[]), &old).unwrap();
     syscall_error(&findings, "close_range");
 }
 
@@ -90,12 +91,13 @@ fn the_runtime_chosen_number_is_seen_but_not_guessed() {
 #[test]
 fn wrapper_imports_need_their_kernel() {
     let dir = TempDir::new().unwrap();
-    let findings = syscalls::analyze(&build(&dir, "wrapper_epoll_pwait2", &[]), &debian11()).unwrap();
+    let findings = syscall_findings::analyze(&build(&dir, "wrapper_epoll_pwait2", &[]), &debian11()).unwrap();
     let f = findings.iter().find(|f| f.kind == FindingKind::SyscallWrapper).expect("wrapper finding");
     assert_eq!((f.severity, f.needs.as_deref()), (Severity::Error, Some("kernel 5.11")));
     assert_eq!(f.symbols, ["epoll_pwait2", "epoll_pwait2"]);
     // Statically linked, the wrapper's own syscall instruction is found instead.
-    let findings = syscalls::analyze(&build(&dir, "wrapper_process_mrelease", &["-static"]), &debian11()).unwrap();
+    let findings =
+        syscall_findings::analyze(&build(&dir, "wrapper_process_mrelease", &["-static"]), &debian11()).unwrap();
     syscall_error(&findings, "process_mrelease");
 }
 
@@ -103,7 +105,7 @@ fn wrapper_imports_need_their_kernel() {
 fn glibc_internal_fallbacks_in_static_programs_are_notes() {
     let dir = TempDir::new().unwrap();
     let old = Profile::ad_hoc(Version::parse("2.17").unwrap(), Version::parse("3.10").unwrap());
-    let findings = syscalls::analyze(&build(&dir, "getpid_asm", &["-static"]), &old).unwrap();
+    let findings = syscall_findings::analyze(&build(&dir, "getpid_asm", &["-static"]), &old).unwrap();
     let rseq = findings.iter().find(|f| f.symbols == ["rseq"]).expect("glibc registers rseq at start-up");
     assert_eq!(rseq.severity, Severity::Note, "{rseq:#?}");
     assert!(errors(&findings).is_empty(), "{findings:#?}");
@@ -141,7 +143,7 @@ int main(int argc, char **argv) {
         let status = Command::new(&gcc).args(flags).arg("-o").arg(&out).arg(&source).status().unwrap();
         assert!(status.success());
         let data = std::fs::read(&out).unwrap();
-        let findings = syscalls::analyze(&data, &debian11()).unwrap();
+        let findings = syscall_findings::analyze(&data, &debian11()).unwrap();
         let secret = syscall_error(&findings, "memfd_secret");
         assert!(secret.locations.iter().any(|l| l.ends_with(" in secret")), "{secret:#?}");
         syscall_error(&findings, "epoll_pwait2");
@@ -189,7 +191,7 @@ fn hostile_input_never_panics() {
                     *b = next() as u8;
                 }
             }
-            let _ = syscalls::analyze(&data, &profile);
+            let _ = syscall_findings::analyze(&data, &profile);
             let _ = syscalls::sites(&data);
         }
     }

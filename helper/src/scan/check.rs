@@ -31,7 +31,7 @@ const STANDARD_INTERPRETERS: &[&str] = &[
 
 /// Whether a file is judged at all: programs and libraries are; object
 /// files and core dumps are listed but never loaded.
-pub fn is_loadable(info: &ElfInfo) -> bool {
+pub(crate) fn is_loadable(info: &ElfInfo) -> bool {
     matches!(info.kind, ElfKind::Executable | ElfKind::SharedLibrary)
 }
 
@@ -45,7 +45,7 @@ fn store_severity(options: &ScanOptions) -> Severity {
 }
 
 /// The checks that need nothing but the file itself.
-pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Vec<Finding> {
+pub(crate) fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Vec<Finding> {
     let mut findings = Vec::new();
     if !profile.arches.is_empty() && !profile.arches.contains(&info.arch) {
         findings.push(
@@ -150,7 +150,7 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
 /// Whether a needed version node can fail against a system library of
 /// `profile`: only for those are the symbols behind it worth naming while
 /// parsing (see `ElfInfo::parse_with_symbols_for`).
-pub fn may_fail(version: &str, profile: &Profile) -> bool {
+pub(crate) fn may_fail(version: &str, profile: &Profile) -> bool {
     match requirement(version) {
         Requirement::Glibc(needed) => needed > profile.glibc,
         Requirement::LoaderMarker { glibc, .. } => glibc > profile.glibc,
@@ -183,7 +183,7 @@ fn symbols_of(file: &Path, soname: &str, version: &str) -> Vec<String> {
 
 /// The checks of every NEEDED library. Returns the findings and the shipped
 /// libraries used (canonical paths), which are checked in turn.
-pub fn needs(
+pub(crate) fn needs(
     file: &Path,
     info: &ElfInfo,
     profile: &Profile,

@@ -47,7 +47,7 @@ impl fmt::Debug for Closure {
 impl Closure {
     /// Checks `paths`: each must exist and be readable (a directory is
     /// listed, a file opened). The error names every bad one.
-    pub fn open(paths: &[PathBuf]) -> Result<Closure> {
+    pub(crate) fn open(paths: &[PathBuf]) -> Result<Closure> {
         let mut given = Vec::new();
         let mut canonical = HashSet::new();
         let mut problems = Vec::new();
@@ -67,28 +67,23 @@ impl Closure {
         Ok(Closure { inner: Arc::new(Inner { given, canonical, index: OnceLock::new() }) })
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.inner.given.is_empty()
     }
 
-    /// The closure paths as given.
-    pub fn paths(&self) -> &[PathBuf] {
-        &self.inner.given
-    }
-
     /// Their real paths.
-    pub fn real_paths(&self) -> impl Iterator<Item = &PathBuf> {
+    pub(crate) fn real_paths(&self) -> impl Iterator<Item = &PathBuf> {
         self.inner.canonical.iter()
     }
 
     /// True when the real path `canonical` lies in a closure path (or is one).
-    pub fn contains(&self, canonical: &Path) -> bool {
+    pub(crate) fn contains(&self, canonical: &Path) -> bool {
         canonical.ancestors().any(|dir| self.inner.canonical.contains(dir))
     }
 
     /// The first file named `name` under the closure paths (in the order the
     /// module describes) that `accept` takes, as reached from the path given.
-    pub fn find(&self, name: &str, mut accept: impl FnMut(&Path) -> bool) -> Option<PathBuf> {
+    pub(crate) fn find(&self, name: &str, mut accept: impl FnMut(&Path) -> bool) -> Option<PathBuf> {
         if self.is_empty() || name.contains('/') {
             return None;
         }

@@ -16,7 +16,7 @@ use crate::{
 /// The system call analysis of one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "state", content = "facts")]
-pub enum Syscalls {
+pub(crate) enum Syscalls {
     /// Not run (`--no-syscalls`): a scan that wants it reads the file again.
     NotRun,
     /// Nothing to analyse: not a program or library, or not x86_64 / aarch64.
@@ -28,22 +28,22 @@ pub enum Syscalls {
 
 /// The facts of one ELF file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileFacts {
-    pub elf: ElfInfo,
-    pub syscalls: Syscalls,
+pub(crate) struct FileFacts {
+    pub(crate) elf: ElfInfo,
+    pub(crate) syscalls: Syscalls,
 }
 
 impl FileFacts {
     /// True when these facts serve a scan that does (`syscalls`) or does not
     /// run the system call analysis.
-    pub fn serves(&self, syscalls: bool) -> bool {
+    pub(crate) fn serves(&self, syscalls: bool) -> bool {
         !syscalls || self.syscalls != Syscalls::NotRun
     }
 }
 
 /// What reading one file gave.
 #[allow(clippy::large_enum_variant)] // one per file, moved once
-pub enum Read {
+pub(crate) enum Read {
     NotElf,
     /// It starts like ELF (or could not be opened): the text says what is wrong.
     Unreadable(String),
@@ -52,7 +52,7 @@ pub enum Read {
 
 /// Reads `path` when it starts with the ELF magic and learns its facts; the
 /// system call analysis runs when `syscalls` is set.
-pub fn read(path: &Path, syscalls: bool) -> Read {
+pub(crate) fn read(path: &Path, syscalls: bool) -> Read {
     let data = match crate::elf::file::map_if_elf(path) {
         Ok(Some(data)) => data,
         Ok(None) => return Read::NotElf,
@@ -62,7 +62,7 @@ pub fn read(path: &Path, syscalls: bool) -> Read {
 }
 
 /// The facts of the ELF image `data`.
-pub fn of_bytes(data: &[u8], syscalls: bool) -> Read {
+pub(crate) fn of_bytes(data: &[u8], syscalls: bool) -> Read {
     let elf = match ElfInfo::parse(data) {
         Ok(info) => info,
         Err(ParseError::NotElf) => return Read::NotElf,

@@ -8,11 +8,11 @@ use crate::finding::{Finding, Severity};
 
 /// How to print.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Style {
+pub(crate) struct Style {
     /// ANSI colours (the CLI sets it for a terminal without NO_COLOR).
-    pub colour: bool,
+    pub(crate) colour: bool,
     /// Only errors: files without errors and all warnings and notes are left out.
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// Symbols listed per finding before "and N more".
@@ -36,7 +36,7 @@ fn severity_label(style: Style, finding: &Finding) -> String {
 }
 
 /// Writes `report` for a person to read.
-pub fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<()> {
+pub(crate) fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<()> {
     for file in &report.files {
         let shown: Vec<&Finding> =
             file.findings.iter().filter(|f| !style.quiet || f.severity == Severity::Error).collect();

@@ -16,7 +16,7 @@ use crate::elf::{
 
 /// Where a needed library comes from on the target.
 #[derive(Clone, Debug)]
-pub enum Source {
+pub(crate) enum Source {
     /// Shipped with what is scanned (or the closure): judged by its own version definitions.
     Shipped { path: PathBuf, info: Arc<ElfInfo> },
     /// Not shipped; the target's base system must provide it.
@@ -24,7 +24,7 @@ pub enum Source {
 }
 
 /// The shipped set: the scanned files and the `--closure` paths.
-pub struct Libraries {
+pub(crate) struct Libraries {
     /// Canonical paths under which a library counts as shipped.
     roots: HashSet<PathBuf>,
     /// The `--closure` paths: what is there travels along, the C library
@@ -43,7 +43,7 @@ impl Libraries {
     /// `roots`: the real paths of the scanned paths and closure paths;
     /// `closure`: the closure paths; `scanned`: the ELF files already
     /// parsed (real path, facts).
-    pub fn new(roots: Vec<PathBuf>, closure: Closure, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
+    pub(crate) fn new(roots: Vec<PathBuf>, closure: Closure, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
         let roots = roots.into_iter().collect();
         let mut by_name: HashMap<String, Vec<PathBuf>> = HashMap::new();
         let mut infos = HashMap::new();
@@ -85,7 +85,7 @@ impl Libraries {
     }
 
     /// The canonical form of `path`, cached.
-    pub fn canonical(&self, path: &Path) -> Option<PathBuf> {
+    pub(crate) fn canonical(&self, path: &Path) -> Option<PathBuf> {
         if let Some(hit) = lock(&self.canonical).get(path) {
             return hit.clone();
         }
@@ -144,7 +144,14 @@ impl Libraries {
     /// the scanned libraries or, by name, under a `--closure` path (the
     /// lookup `compat bundle` makes too); otherwise the target's system.
     /// `search` is the file's own search path (`SearchPath::for_file` without extras).
-    pub fn source(&self, file: &Path, info: &ElfInfo, search: &SearchPath, soname: &str, system_lib: bool) -> Source {
+    pub(crate) fn source(
+        &self,
+        file: &Path,
+        info: &ElfInfo,
+        search: &SearchPath,
+        soname: &str,
+        system_lib: bool,
+    ) -> Source {
         let want = Some((info.bits, info.machine));
         if let Some(found) = search.find_with(soname, |c| self.probe(c) == want) {
             if let Some(canonical) = self.canonical(&found) {
@@ -181,7 +188,7 @@ impl Libraries {
 
     /// Where `soname` would be found on this machine (RPATH/RUNPATH, then the
     /// default library dirs), for messages about libraries that are not shipped.
-    pub fn found_here(&self, file: &Path, info: &ElfInfo, soname: &str) -> Option<PathBuf> {
+    pub(crate) fn found_here(&self, file: &Path, info: &ElfInfo, soname: &str) -> Option<PathBuf> {
         let want = Some((info.bits, info.machine));
         let search = SearchPath::for_file(file, info, &[], &resolve::default_dirs(&info.arch));
         search.find_with(soname, |c| self.probe(c) == want)

@@ -19,7 +19,7 @@
 //! a later scan need not read the file again. [`Collection::judge`] then
 //! holds the facts against one profile: what each program or library says
 //! about itself ([`check::intrinsic`]), the system calls it makes
-//! ([`crate::syscalls::judge`]), and what it needs from each library
+//! ([`syscall_findings`]), and what it needs from each library
 //! ([`check::needs`]) -- held against the library itself when it is shipped
 //! with what is scanned (or `--closure`), else against the profile. Shipped
 //! libraries reached outside the inputs are read and checked in turn. One
@@ -27,15 +27,16 @@
 
 mod check;
 pub mod closure;
-pub mod facts;
-pub mod human;
+pub(crate) mod facts;
+pub(crate) mod human;
 mod libraries;
 mod progress;
 mod real_path;
-pub mod report;
+pub(crate) mod report;
 pub mod requirement;
-pub mod targets;
-pub mod walk;
+pub mod syscall_findings;
+pub(crate) mod targets;
+pub(crate) mod walk;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -45,7 +46,8 @@ use std::{
 
 use rayon::prelude::*;
 
-pub use report::{FileReport, Report, Status};
+pub(crate) use report::Status;
+pub use report::{FileReport, Report};
 
 use crate::{
     cache::{Cache, Key, Lookup},
@@ -62,17 +64,17 @@ use libraries::Libraries;
 pub struct ScanOptions {
     /// The output must run without Nix: /nix/store interpreters, RPATHs and
     /// unshipped libraries are errors instead of warnings.
-    pub portable: bool,
+    pub(crate) portable: bool,
     /// Run the system call analysis (`--no-syscalls` turns it off).
-    pub syscalls: bool,
+    pub(crate) syscalls: bool,
     /// Paths that travel with the output (`--closure`, see [`closure`]):
     /// libraries in them count as shipped.
-    pub closure: Closure,
+    pub(crate) closure: Closure,
     /// Show progress on stderr (the CLI sets it when stderr is a terminal).
-    pub progress: bool,
+    pub(crate) progress: bool,
     /// The fact cache directory ([`crate::cache::default_dir`]); `None`
     /// reads every file (`--no-cache`, and the default for library callers).
-    pub cache: Option<PathBuf>,
+    pub(crate) cache: Option<PathBuf>,
 }
 
 impl Default for ScanOptions {
@@ -83,7 +85,7 @@ impl Default for ScanOptions {
 
 /// What a cache entry's facts mean depends on the compat that wrote them
 /// and on its syscall tables (which wrappers are remembered).
-pub fn cache_writer() -> String {
+pub(crate) fn cache_writer() -> String {
     let mut tables = Vec::new();
     for text in crate::syscalls::tables::DATA {
         tables.extend_from_slice(text.as_bytes());
@@ -155,7 +157,7 @@ pub struct Collection {
 }
 
 /// Walks `paths` (files and directories) and learns the facts of every ELF file.
-pub fn collect(paths: &[PathBuf], options: &ScanOptions) -> Collection {
+pub(crate) fn collect(paths: &[PathBuf], options: &ScanOptions) -> Collection {
     let walk = walk::walk(paths);
     let root_dirs = walk.root_dirs;
     let mut unreadable: Vec<FileReport> =
@@ -216,7 +218,7 @@ pub fn scan_paths(paths: &[PathBuf], profile: &Profile, options: &ScanOptions) -
 
 impl Collection {
     /// The report of everything collected against `profile`.
-    pub fn judge(&self, profile: &Profile) -> Report {
+    pub(crate) fn judge(&self, profile: &Profile) -> Report {
         let options = &self.options;
         let mut reports = self.unreadable.clone();
         let mut checked: HashSet<PathBuf> = self.parsed.iter().map(|p| p.canonical.clone()).collect();
@@ -248,7 +250,7 @@ impl Collection {
     }
 
     /// The cache's counts so far (`None` without a cache).
-    pub fn cache_stats(&self) -> Option<crate::cache::Stats> {
+    pub(crate) fn cache_stats(&self) -> Option<crate::cache::Stats> {
         self.reader.cache.as_ref().map(Cache::stats)
     }
 
@@ -281,7 +283,7 @@ fn judge_file(
         findings = check::intrinsic(info, profile, options);
         if options.syscalls {
             match &file.syscalls {
-                Syscalls::Analysed(facts) => findings.extend(crate::syscalls::judge(facts, profile)),
+                Syscalls::Analysed(facts) => findings.extend(syscall_findings::judge(facts, profile)),
                 Syscalls::Failed(err) => findings.push(Finding::new(
                     Severity::Error,
                     FindingKind::Unreadable,

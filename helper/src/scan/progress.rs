@@ -10,7 +10,7 @@ use std::{
 /// Scans shorter than this many files show no progress.
 const MIN_FILES: usize = 500;
 
-pub struct Progress {
+pub(crate) struct Progress {
     enabled: bool,
     total: usize,
     done: AtomicUsize,
@@ -18,12 +18,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(enabled: bool, total: usize) -> Progress {
+    pub(crate) fn new(enabled: bool, total: usize) -> Progress {
         Progress { enabled: enabled && total >= MIN_FILES, total, done: AtomicUsize::new(0), start: Instant::now() }
     }
 
     /// One more file done; redraws every 256 files once a second has passed.
-    pub fn tick(&self) {
+    pub(crate) fn tick(&self) {
         if !self.enabled {
             return;
         }
@@ -36,7 +36,7 @@ impl Progress {
     }
 
     /// Erases the progress line.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if self.enabled && self.start.elapsed().as_secs() >= 1 {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K");

@@ -9,14 +9,14 @@ use std::{
 };
 
 #[derive(Default)]
-pub struct RealPaths {
+pub(crate) struct RealPaths {
     dirs: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl RealPaths {
     /// The real path of `path`; `symlink` when its last component is a symlink.
     /// Falls back to `path` itself when it cannot be resolved.
-    pub fn of(&self, path: &Path, symlink: bool) -> PathBuf {
+    pub(crate) fn of(&self, path: &Path, symlink: bool) -> PathBuf {
         let resolved = match (symlink, path.parent(), path.file_name()) {
             (false, Some(parent), Some(name)) => self.dir(parent).map(|dir| dir.join(name)),
             _ => path.canonicalize().ok(),

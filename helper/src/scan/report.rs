@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use crate::path_text::{escape_path, unescape_path};
+pub(crate) use crate::path_text::{escape_path, unescape_path};
 
 use serde::Serialize;
 
@@ -16,12 +16,12 @@ use crate::{
 };
 
 /// Identifies the JSON schema; bumped only on incompatible changes.
-pub const SCHEMA: &str = "compat-scan/1";
+pub(crate) const SCHEMA: &str = "compat-scan/1";
 
 /// The verdict on one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Nothing stands in the way (notes may be present).
     Ok,
     /// Warnings only.
@@ -43,19 +43,24 @@ pub struct FileReport {
     /// is not part of valid UTF-8 written `\xHH` and each backslash `\\`,
     /// so it maps back to the exact bytes (see [`escape_path`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path_escaped: Option<String>,
+    pub(crate) path_escaped: Option<String>,
     /// Executable, shared library, ...; `null` when unreadable.
-    pub kind: Option<ElfKind>,
+    pub(crate) kind: Option<ElfKind>,
     /// "x86_64", "aarch64", ...; `null` when unreadable.
-    pub arch: Option<String>,
-    pub status: Status,
+    pub(crate) arch: Option<String>,
+    pub(crate) status: Status,
     /// Worst first.
     pub findings: Vec<Finding>,
 }
 
 impl FileReport {
     /// A report whose status follows from its findings (sorted worst first).
-    pub fn new(path: String, kind: Option<ElfKind>, arch: Option<String>, mut findings: Vec<Finding>) -> FileReport {
+    pub(crate) fn new(
+        path: String,
+        kind: Option<ElfKind>,
+        arch: Option<String>,
+        mut findings: Vec<Finding>,
+    ) -> FileReport {
         // Versions in order: GLIBC_2.2.5 before GLIBC_2.14.
         let needs = |a: &Finding, b: &Finding| match (&a.needs, &b.needs) {
             (Some(x), Some(y)) => crate::version::natural_cmp(x, y),
@@ -76,19 +81,19 @@ impl FileReport {
 
     /// Like [`new`](Self::new) for the file at `path`, keeping a path that is
     /// not UTF-8 exact in `path_escaped`.
-    pub fn at(path: &Path, kind: Option<ElfKind>, arch: Option<String>, findings: Vec<Finding>) -> FileReport {
+    pub(crate) fn at(path: &Path, kind: Option<ElfKind>, arch: Option<String>, findings: Vec<Finding>) -> FileReport {
         let mut report = FileReport::new(path.display().to_string(), kind, arch, findings);
         report.path_escaped = escape_path(path);
         report
     }
 
-    /// Like [`unreadable`](Self::unreadable) for the file at `path`.
-    pub fn unreadable_at(path: &Path, message: String) -> FileReport {
+    /// A file at `path` that could not be read or parsed.
+    pub(crate) fn unreadable_at(path: &Path, message: String) -> FileReport {
         FileReport::at(path, None, None, vec![Finding::new(Severity::Error, FindingKind::Unreadable, message)])
     }
 
     /// The exact path of the file, bytes that are not UTF-8 included.
-    pub fn exact_path(&self) -> PathBuf {
+    pub(crate) fn exact_path(&self) -> PathBuf {
         match &self.path_escaped {
             Some(escaped) => unescape_path(escaped),
             None => PathBuf::from(&self.path),
@@ -96,31 +101,26 @@ impl FileReport {
     }
 
     /// The path for a person to read: exact (escaped) when it is not UTF-8.
-    pub fn shown_path(&self) -> &str {
+    pub(crate) fn shown_path(&self) -> &str {
         self.path_escaped.as_deref().unwrap_or(&self.path)
-    }
-
-    /// A file that could not be read or parsed.
-    pub fn unreadable(path: String, message: String) -> FileReport {
-        FileReport::new(path, None, None, vec![Finding::new(Severity::Error, FindingKind::Unreadable, message)])
     }
 }
 
 /// The target a scan judged against.
 #[derive(Clone, Debug, Serialize)]
-pub struct Target {
-    pub name: String,
-    pub glibc: Version,
-    pub kernel: Version,
+pub(crate) struct Target {
+    pub(crate) name: String,
+    pub(crate) glibc: Version,
+    pub(crate) kernel: Version,
     /// `null` for an ad-hoc target: libstdc++ is not one of its system libraries.
-    pub libstdcxx: Option<crate::profile::Libstdcxx>,
+    pub(crate) libstdcxx: Option<crate::profile::Libstdcxx>,
     /// The profile's facts the command line replaced (`--glibc`, `--kernel`):
     /// field -> the value used (also in `glibc` / `kernel`). Empty when none.
-    pub overrides: std::collections::BTreeMap<String, Version>,
+    pub(crate) overrides: std::collections::BTreeMap<String, Version>,
 }
 
 impl Target {
-    pub fn of(profile: &Profile) -> Target {
+    pub(crate) fn of(profile: &Profile) -> Target {
         Target {
             name: profile.name.clone(),
             glibc: profile.glibc.clone(),
@@ -131,7 +131,7 @@ impl Target {
     }
 
     /// The target's name for messages, naming what was overridden.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let overrides: Vec<(String, Version)> = self.overrides.iter().map(|(f, v)| (f.clone(), v.clone())).collect();
         crate::profile::label(&self.name, &overrides)
     }
@@ -139,43 +139,43 @@ impl Target {
 
 /// Counts over the whole scan.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// ELF files judged (including unreadable ones that started like ELF).
-    pub files: usize,
-    pub ok: usize,
-    pub warning: usize,
-    pub error: usize,
-    pub unreadable: usize,
+    pub(crate) files: usize,
+    pub(crate) ok: usize,
+    pub(crate) warning: usize,
+    pub(crate) error: usize,
+    pub(crate) unreadable: usize,
     /// Regular files skipped because they are not ELF.
-    pub skipped_non_elf: usize,
+    pub(crate) skipped_non_elf: usize,
     /// Devices, FIFOs and sockets (or symlinks to them) met inside a
     /// directory: skipped without being opened.
-    pub skipped_special: usize,
+    pub(crate) skipped_special: usize,
     /// Dangling symlinks met inside a directory: skipped.
-    pub skipped_dangling: usize,
+    pub(crate) skipped_dangling: usize,
     /// True when no file has an error and none was unreadable.
-    pub compatible: bool,
+    pub(crate) compatible: bool,
     /// 0 compatible, 1 incompatibilities found, 2 some input unreadable.
-    pub exit_status: u8,
+    pub(crate) exit_status: u8,
 }
 
 /// The whole scan.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    pub schema: &'static str,
-    pub target: Target,
+    pub(crate) schema: &'static str,
+    pub(crate) target: Target,
     /// `--portable`: warnings about /nix/store were raised to errors.
-    pub portable: bool,
+    pub(crate) portable: bool,
     /// False with `--no-syscalls`.
-    pub syscalls: bool,
+    pub(crate) syscalls: bool,
     /// Worst first, then by path.
     pub files: Vec<FileReport>,
-    pub summary: Summary,
+    pub(crate) summary: Summary,
 }
 
 impl Report {
     /// Sorts the files, counts them and sets the exit status.
-    pub fn new(
+    pub(crate) fn new(
         target: Target,
         portable: bool,
         syscalls: bool,
@@ -204,7 +204,7 @@ impl Report {
     }
 
     /// Records what the walk skipped without opening (see `scan::walk`).
-    pub fn with_skipped(mut self, special: usize, dangling: usize) -> Report {
+    pub(crate) fn with_skipped(mut self, special: usize, dangling: usize) -> Report {
         self.summary.skipped_special = special;
         self.summary.skipped_dangling = dangling;
         self
@@ -213,11 +213,6 @@ impl Report {
     /// The process exit status: 0 compatible, 1 found, 2 unreadable input.
     pub fn exit_status(&self) -> u8 {
         self.summary.exit_status
-    }
-
-    /// The report of the file reached as `path`.
-    pub fn file(&self, path: &str) -> Option<&FileReport> {
-        self.files.iter().find(|f| f.path == path)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::version::{Version, VersionNode};
 /// Loader feature markers: version nodes glibc's ld.so defines (and the
 /// static linker adds to a file's needs) when a file uses a feature older
 /// loaders do not know. Name, first glibc release, what it stands for.
-pub const LOADER_MARKERS: &[(&str, &str, &str)] = &[
+pub(crate) const LOADER_MARKERS: &[(&str, &str, &str)] = &[
     ("GLIBC_ABI_DT_RELR", "2.36", "packed relative relocations (DT_RELR, ld -z pack-relative-relocs)"),
     ("GLIBC_ABI_GNU2_TLS", "2.42", "TLS descriptors (-mtls-dialect=gnu2)"),
     ("GLIBC_ABI_GNU_TLS", "2.42", "the GNU TLS ABI marker (i386 ___tls_get_addr)"),
@@ -24,7 +24,7 @@ pub enum CxxFamily {
 
 impl CxxFamily {
     /// The prefix of the family's node names.
-    pub fn prefix(self) -> &'static str {
+    pub(crate) fn prefix(self) -> &'static str {
         match self {
             CxxFamily::Glibcxx => "GLIBCXX",
             CxxFamily::Cxxabi => "CXXABI",

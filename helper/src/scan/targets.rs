@@ -23,53 +23,53 @@ use crate::{
 };
 
 /// Identifies the JSON schema; bumped only on incompatible changes.
-pub const SCHEMA: &str = "compat-targets/1";
+pub(crate) const SCHEMA: &str = "compat-targets/1";
 
 /// The verdict on every profile and the oldest levels the files need.
 #[derive(Clone, Debug, Serialize)]
-pub struct Targets {
-    pub schema: &'static str,
+pub(crate) struct Targets {
+    pub(crate) schema: &'static str,
     /// False with `--no-syscalls`: kernel needs come from ABI notes only.
-    pub syscalls: bool,
+    pub(crate) syscalls: bool,
     /// ELF files judged (unreadable ones included).
-    pub files: usize,
-    pub unreadable: usize,
-    pub needs: Needs,
-    pub profiles: Vec<Verdict>,
+    pub(crate) files: usize,
+    pub(crate) unreadable: usize,
+    pub(crate) needs: Needs,
+    pub(crate) profiles: Vec<Verdict>,
 }
 
 /// The oldest levels a target must have; `null` where nothing is needed.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct Needs {
+pub(crate) struct Needs {
     /// From GLIBC_* needs and loader feature markers of base system libraries.
-    pub glibc: Option<Version>,
+    pub(crate) glibc: Option<Version>,
     /// Newest GLIBCXX_* needed from the system libstdc++.
-    pub glibcxx: Option<Version>,
+    pub(crate) glibcxx: Option<Version>,
     /// Newest CXXABI_* needed from the system libstdc++.
-    pub cxxabi: Option<Version>,
+    pub(crate) cxxabi: Option<Version>,
     /// Newest GCC_* needed from the system libgcc_s.
-    pub gcc: Option<Version>,
+    pub(crate) gcc: Option<Version>,
     /// From ABI notes, system calls and wrapper imports.
-    pub kernel: Option<Version>,
+    pub(crate) kernel: Option<Version>,
     /// Needs no release meets: GLIBC_PRIVATE, unknown loader markers, missing libraries.
-    pub never: Vec<String>,
+    pub(crate) never: Vec<String>,
 }
 
 /// One profile's verdict.
 #[derive(Clone, Debug, Serialize)]
-pub struct Verdict {
-    pub name: String,
-    pub description: String,
-    pub compatible: bool,
+pub(crate) struct Verdict {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) compatible: bool,
     /// Files with an error (or unreadable) against this profile.
-    pub failing_files: usize,
+    pub(crate) failing_files: usize,
     /// One line: why not (or "every file runs").
-    pub why: String,
+    pub(crate) why: String,
 }
 
 impl Targets {
     /// Judges `collection` against each of `profiles`.
-    pub fn of(collection: &Collection, profiles: &[Profile]) -> Targets {
+    pub(crate) fn of(collection: &Collection, profiles: &[Profile]) -> Targets {
         let floor = collection.judge(&floor(profiles));
         let profiles = profiles.iter().map(|p| verdict(p, &collection.judge(p))).collect();
         Targets {
@@ -83,7 +83,7 @@ impl Targets {
     }
 
     /// 0 when some profile runs every file, 1 when none does, 2 when an input was unreadable.
-    pub fn exit_status(&self) -> u8 {
+    pub(crate) fn exit_status(&self) -> u8 {
         if self.unreadable > 0 {
             crate::exit::ERROR
         } else if self.profiles.iter().any(|p| p.compatible) {
@@ -95,7 +95,7 @@ impl Targets {
 }
 
 /// A target that has nothing: every need of the files is an error against it.
-pub fn floor(profiles: &[Profile]) -> Profile {
+pub(crate) fn floor(profiles: &[Profile]) -> Profile {
     let zero = Version::parse("0").unwrap_or_else(|| Version::parse("0.0").expect("a version"));
     let mut floor = Profile::ad_hoc(zero.clone(), zero.clone());
     floor.name = "floor".into();

@@ -24,36 +24,36 @@ use std::{
 
 /// A regular file to read, under the path it was reached by.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Input {
-    pub path: PathBuf,
+pub(crate) struct Input {
+    pub(crate) path: PathBuf,
     /// The path's last component is a symlink (or could not be told apart
     /// from one): its real path must be resolved in full.
-    pub symlink: bool,
+    pub(crate) symlink: bool,
 }
 
 /// A path that could not be walked or is not a regular file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WalkError {
-    pub path: PathBuf,
-    pub message: String,
+pub(crate) struct WalkError {
+    pub(crate) path: PathBuf,
+    pub(crate) message: String,
 }
 
 /// The files found under the given paths, and what went wrong on the way.
 #[derive(Debug, Default)]
-pub struct Walk {
-    pub files: Vec<Input>,
-    pub errors: Vec<WalkError>,
+pub(crate) struct Walk {
+    pub(crate) files: Vec<Input>,
+    pub(crate) errors: Vec<WalkError>,
     /// The given paths that are directories.
-    pub root_dirs: Vec<PathBuf>,
+    pub(crate) root_dirs: Vec<PathBuf>,
     /// Devices, FIFOs and sockets (or symlinks to them) met inside a
     /// directory: skipped, never opened.
-    pub special: usize,
+    pub(crate) special: usize,
     /// Dangling symlinks met inside a directory: skipped.
-    pub dangling: usize,
+    pub(crate) dangling: usize,
 }
 
 /// Walks `roots` in order, by the rule in the module documentation.
-pub fn walk(roots: &[PathBuf]) -> Walk {
+pub(crate) fn walk(roots: &[PathBuf]) -> Walk {
     let mut walk = Walk::default();
     let mut seen_dirs = HashSet::new();
     let mut seen_files = HashSet::new();
@@ -151,7 +151,7 @@ fn sorted_entries(dir: &Path, dev: u64) -> std::io::Result<Vec<Pending>> {
 }
 
 /// An I/O error in words, with ELOOP spelt out.
-pub fn describe_error(err: &std::io::Error) -> String {
+pub(crate) fn describe_error(err: &std::io::Error) -> String {
     if err.raw_os_error() == Some(40) {
         return "symlink loop (too many levels of symbolic links)".into();
     }

@@ -11,44 +11,27 @@ use serde::{Deserialize, Serialize};
 
 /// Candidate sites (`0f 05`, `svc #0`, calls to `syscall()`) one file may
 /// have before the analysis gives up on it.
-pub const MAX_CANDIDATES: usize = 20_000;
+pub(crate) const MAX_CANDIDATES: usize = 20_000;
 
 /// Bytes of code one file may have decoded (functions and windows around
 /// candidates, branch targets read back), on top of [`PER_CODE_BYTE`] per byte of code.
-pub const DECODE_BASE: u64 = 16 << 20;
+pub(crate) const DECODE_BASE: u64 = 16 << 20;
 /// Decoding allowed per byte of executable code.
-pub const PER_CODE_BYTE: u64 = 2;
+pub(crate) const PER_CODE_BYTE: u64 = 2;
 
 /// Why the analysis of a file stopped before the end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "reason")]
-pub enum GaveUp {
+pub(crate) enum GaveUp {
     /// More candidate sites than [`MAX_CANDIDATES`]: none was analysed.
     Candidates { limit: usize },
     /// The decoding budget ran out after `analysed` of `candidates` candidates.
     Decoding { limit: u64, analysed: usize, candidates: usize },
 }
 
-impl GaveUp {
-    /// One line for a person: what was done, what was not.
-    pub fn describe(&self) -> String {
-        match self {
-            GaveUp::Candidates { limit } => format!(
-                "system call analysis gave up: the code holds more than {limit} candidate system call sites, \
-                 far more than any real program; its system calls were not checked"
-            ),
-            GaveUp::Decoding { limit, analysed, candidates } => format!(
-                "system call analysis gave up after decoding {} MiB: {analysed} of {candidates} candidate \
-                 system call sites were checked, the rest were not",
-                limit >> 20
-            ),
-        }
-    }
-}
-
 /// The decoding budget of one file.
 #[derive(Debug)]
-pub struct Budget {
+pub(crate) struct Budget {
     limit: u64,
     left: u64,
     exhausted: bool,
@@ -56,14 +39,14 @@ pub struct Budget {
 
 impl Budget {
     /// The budget of a file with `code_bytes` bytes of executable code.
-    pub fn for_code(code_bytes: u64) -> Budget {
+    pub(crate) fn for_code(code_bytes: u64) -> Budget {
         let limit = DECODE_BASE.saturating_add(code_bytes.saturating_mul(PER_CODE_BYTE));
         Budget { limit, left: limit, exhausted: false }
     }
 
     /// Takes `bytes` from the budget; false (and from then on always false)
     /// when they are not there.
-    pub fn spend(&mut self, bytes: u64) -> bool {
+    pub(crate) fn spend(&mut self, bytes: u64) -> bool {
         if self.exhausted || bytes > self.left {
             self.exhausted = true;
             return false;
@@ -72,11 +55,11 @@ impl Budget {
         true
     }
 
-    pub fn exhausted(&self) -> bool {
+    pub(crate) fn exhausted(&self) -> bool {
         self.exhausted
     }
 
-    pub fn limit(&self) -> u64 {
+    pub(crate) fn limit(&self) -> u64 {
         self.limit
     }
 }

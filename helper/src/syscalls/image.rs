@@ -1,49 +1,47 @@
-//! What the syscall analysis needs from one ELF image: its executable bytes,
-//! its function symbols, where its calls to libc's `syscall()` land, the
-//! libc functions it imports, and whether it is static or the C library.
-
-use std::collections::{HashMap, HashSet};
+//! What the syscall analysis needs from one ELF image, parsed and nothing
+//! more: its executable bytes, its function symbols, the libc functions it
+//! imports, and (from the dynamic section) whether it is static or the C
+//! library. What the code does with them is for the layers above.
 
 use anyhow::{bail, Context, Result};
 use object::{
     elf,
     read::elf::{ElfFile64, FileHeader, ProgramHeader},
-    Endianness, Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, RelocationFlags, RelocationTarget,
-    SectionFlags, SymbolKind,
+    Endianness, Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, SectionFlags, SymbolKind,
 };
 
 use super::tables::Arch;
 
 /// Executable bytes at a virtual address.
-pub struct Region<'data> {
-    pub addr: u64,
-    pub bytes: &'data [u8],
+pub(crate) struct Region<'data> {
+    pub(crate) addr: u64,
+    pub(crate) bytes: &'data [u8],
 }
 
 impl Region<'_> {
-    pub fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.addr + self.bytes.len() as u64
     }
 
-    pub fn contains(&self, addr: u64) -> bool {
+    pub(crate) fn contains(&self, addr: u64) -> bool {
         addr >= self.addr && addr < self.end()
     }
 }
 
 /// One ELF image, parsed as far as the syscall analysis needs.
-pub struct Image<'data> {
-    pub file: ElfFile64<'data, Endianness>,
-    pub arch: Arch,
-    pub regions: Vec<Region<'data>>,
+pub(crate) struct Image<'data> {
+    pub(crate) file: ElfFile64<'data, Endianness>,
+    pub(crate) arch: Arch,
+    pub(crate) regions: Vec<Region<'data>>,
     /// No program interpreter and no needed libraries: libc is linked in.
-    pub is_static: bool,
+    pub(crate) is_static: bool,
     /// The file is the C library itself (libc.so.6, ld.so, musl's libc.so).
-    pub is_libc: bool,
+    pub(crate) is_libc: bool,
 }
 
 impl<'data> Image<'data> {
     /// Parses `data`; `Ok(None)` for ELF files of other classes or machines.
-    pub fn parse(data: &'data [u8]) -> Result<Option<Image<'data>>> {
+    pub(crate) fn parse(data: &'data [u8]) -> Result<Option<Image<'data>>> {
         if data.get(..4) != Some(&elf::ELFMAG[..]) {
             bail!("not an ELF file");
         }
@@ -96,7 +94,7 @@ impl<'data> Image<'data> {
     /// Function symbols (the full symbol table, else the dynamic one). Their
     /// names are looked up only for the few functions asked about: reading
     /// every name of a large library costs more than the rest of the analysis.
-    pub fn functions(&self) -> Functions<'_, 'data> {
+    pub(crate) fn functions(&self) -> Functions<'_, 'data> {
         fn text<'data>(symbols: impl Iterator<Item = impl ObjectSymbol<'data>>) -> Vec<(u64, u64, usize)> {
             symbols
                 .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined() && s.address() != 0)
@@ -115,7 +113,7 @@ impl<'data> Image<'data> {
     /// The imports (undefined dynamic symbols, without version) for which
     /// `wanted` says yes, sorted and deduplicated. `wanted` sees the raw
     /// bytes of each name: only the names it accepts are checked as UTF-8.
-    pub fn imports(&self, wanted: impl Fn(&[u8]) -> bool) -> Vec<&'data str> {
+    pub(crate) fn imports(&self, wanted: impl Fn(&[u8]) -> bool) -> Vec<&'data str> {
         let mut out: Vec<&str> = self
             .file
             .dynamic_symbols()
@@ -128,68 +126,11 @@ impl<'data> Image<'data> {
         out.dedup();
         out
     }
-
-    /// Addresses a call to `name` lands on: its PLT stubs (or, linked in,
-    /// the function itself), and the GOT slots an indirect call loads.
-    pub fn call_targets(&self, name: &str, functions: &Functions) -> CallTargets {
-        let mut targets = CallTargets::default();
-        if self.is_static || self.is_libc {
-            targets.direct.extend(functions.list.iter().filter(|f| functions.name(f.2) == Some(name)).map(|f| f.0));
-            targets.direct.dedup();
-            return targets;
-        }
-        let slots = self.got_slots(name);
-        if slots.is_empty() {
-            return targets;
-        }
-        let all: HashSet<u64> = slots.iter().map(|s| s.0).collect();
-        targets.direct = super::plt::stubs(self, &all).into_iter().collect();
-        targets.direct.sort_unstable();
-        // Code loads a function's address from its GOT slot (-fno-plt) through
-        // a GLOB_DAT slot; JUMP_SLOT slots are read only by PLT stubs.
-        targets.slots = slots.into_iter().filter(|s| !s.1).map(|s| s.0).collect();
-        targets.slots.sort_unstable();
-        targets.slots.dedup();
-        targets
-    }
-
-    /// The GOT slots the dynamic relocations fill with `name`'s address,
-    /// each with whether it is a JUMP_SLOT (lazy binding for a PLT stub).
-    fn got_slots(&self, name: &str) -> Vec<(u64, bool)> {
-        let Some(relocations) = self.file.dynamic_relocations() else { return Vec::new() };
-        let wanted: HashMap<usize, ()> = self
-            .file
-            .dynamic_symbols()
-            .filter(|s| s.name_bytes().is_ok_and(|n| n == name.as_bytes()))
-            .map(|s| (s.index().0, ()))
-            .collect();
-        if wanted.is_empty() {
-            return Vec::new();
-        }
-        let jump_slot = match self.arch {
-            Arch::X86_64 => elf::R_X86_64_JUMP_SLOT,
-            Arch::Aarch64 => elf::R_AARCH64_JUMP_SLOT,
-        };
-        relocations
-            .filter(|(_, r)| matches!(r.target(), RelocationTarget::Symbol(i) if wanted.contains_key(&i.0)))
-            .map(|(offset, r)| (offset, matches!(r.flags(), RelocationFlags::Elf { r_type } if r_type == jump_slot)))
-            .collect()
-    }
-}
-
-/// Where calls to one function land.
-#[derive(Default, Debug)]
-pub struct CallTargets {
-    /// Addresses of the function or of its PLT stubs (`call rel32` / `bl`).
-    /// Few (one to three), so a vector beats hashing in the byte scan.
-    pub direct: Vec<u64>,
-    /// GOT slots holding its address (`call [rip+slot]`, -fno-plt).
-    pub slots: Vec<u64>,
 }
 
 /// Function symbols sorted by address (aliases kept, one entry each):
 /// address, size and index in the symbol table, whose names are read on demand.
-pub struct Functions<'f, 'data> {
+pub(crate) struct Functions<'f, 'data> {
     list: Vec<(u64, u64, usize)>,
     file: &'f ElfFile64<'data, Endianness>,
     /// The list is of the dynamic symbol table (no full one).
@@ -207,9 +148,16 @@ impl<'data> Functions<'_, 'data> {
         }
     }
 
+    /// Start addresses of the functions named `name`, ascending, each once.
+    pub(crate) fn starts_of(&self, name: &str) -> Vec<u64> {
+        let mut starts: Vec<u64> = self.list.iter().filter(|f| self.name(f.2) == Some(name)).map(|f| f.0).collect();
+        starts.dedup();
+        starts
+    }
+
     /// The function holding `addr`: its start, size (0 when unknown) and
     /// every name given to that start.
-    pub fn enclosing(&self, addr: u64) -> Option<(u64, u64, Vec<&'data str>)> {
+    pub(crate) fn enclosing(&self, addr: u64) -> Option<(u64, u64, Vec<&'data str>)> {
         let idx = self.list.partition_point(|f| f.0 <= addr);
         let &(start, _, _) = self.list.get(idx.checked_sub(1)?)?;
         let same: Vec<_> = self.list[..idx].iter().rev().take_while(|f| f.0 == start).collect();

@@ -10,12 +10,12 @@ use std::collections::HashSet;
 use iced_x86::{Code, Decoder, DecoderOptions, Instruction, Mnemonic, Register};
 use object::{Object, ObjectSection};
 
-use super::{image::Image, tables::Arch};
+use super::{a64, image::Image, tables::Arch};
 
 const PLT_SECTIONS: &[&str] = &[".plt", ".plt.sec", ".plt.got", ".iplt"];
 
 /// Addresses of the PLT stubs that jump through one of `slots`.
-pub fn stubs(image: &Image, slots: &HashSet<u64>) -> HashSet<u64> {
+pub(crate) fn stubs(image: &Image, slots: &HashSet<u64>) -> HashSet<u64> {
     let mut out = HashSet::new();
     for section in image.file.sections() {
         if !section.name().is_ok_and(|n| PLT_SECTIONS.contains(&n)) {
@@ -57,9 +57,7 @@ fn aarch64_stubs(addr: u64, bytes: &[u8], slots: &HashSet<u64>, out: &mut HashSe
         .collect();
     for pair in words.windows(2) {
         let ((pc, adrp), (_, ldr)) = (pair[0], pair[1]);
-        let (Some((rd, page)), Some((rt, rn, offset))) =
-            (super::aarch64::adrp(pc, adrp), super::aarch64::ldr_x_imm(ldr))
-        else {
+        let (Some((rd, page)), Some((rt, rn, offset))) = (a64::adrp(pc, adrp), a64::ldr_x_imm(ldr)) else {
             continue;
         };
         if rd == 16 && rn == 16 && rt == 17 && slots.contains(&page.wrapping_add(offset)) {

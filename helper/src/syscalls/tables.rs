@@ -14,7 +14,7 @@ const WRAPPERS: &str = include_str!("../../../data/syscalls/wrappers.tsv");
 const GLIBC_FALLBACKS: &str = include_str!("../../../data/syscalls/glibc-fallbacks.tsv");
 
 /// The text of every table, for a fingerprint of what the analysis knows.
-pub const DATA: [&str; 4] = [X86_64, AARCH64, WRAPPERS, GLIBC_FALLBACKS];
+pub(crate) const DATA: [&str; 4] = [X86_64, AARCH64, WRAPPERS, GLIBC_FALLBACKS];
 
 /// The architectures with a syscall table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -42,7 +42,7 @@ pub struct Syscall {
     /// The first kernel release that has the call on this architecture.
     pub kernel: Version,
     /// Never implemented by any kernel (reserved numbers such as `tuxcall`).
-    pub unimplemented: bool,
+    pub(crate) unimplemented: bool,
 }
 
 /// A syscall table of one architecture.
@@ -78,11 +78,11 @@ impl SyscallTable {
         }
     }
 
-    pub fn by_number(&self, number: u64) -> Option<&Syscall> {
+    pub(crate) fn by_number(&self, number: u64) -> Option<&Syscall> {
         self.by_number.get(&number)
     }
 
-    pub fn by_name(&self, name: &str) -> Option<&Syscall> {
+    pub(crate) fn by_name(&self, name: &str) -> Option<&Syscall> {
         self.by_name.get(name).and_then(|n| self.by_number.get(n))
     }
 
@@ -127,7 +127,7 @@ pub fn wrappers() -> &'static HashMap<String, Wrapper> {
 /// Whether `name` is a wrapper's symbol, on raw bytes: names grouped by
 /// length, so most names of a symbol table are turned away by their length
 /// or first byte, without a hash or a UTF-8 check.
-pub fn is_wrapper(name: &[u8]) -> bool {
+pub(crate) fn is_wrapper(name: &[u8]) -> bool {
     static BY_LENGTH: OnceLock<Vec<Vec<&'static [u8]>>> = OnceLock::new();
     let table = BY_LENGTH.get_or_init(|| {
         let mut table: Vec<Vec<&'static [u8]>> = Vec::new();
@@ -144,16 +144,16 @@ pub fn is_wrapper(name: &[u8]) -> bool {
 
 /// A system call glibc makes itself and retries another way on ENOSYS.
 #[derive(Clone, Debug)]
-pub struct GlibcFallback {
-    pub syscall: String,
+pub(crate) struct GlibcFallback {
+    pub(crate) syscall: String,
     /// The glibc functions whose call site of `syscall` has the fallback.
-    pub functions: Vec<String>,
+    pub(crate) functions: Vec<String>,
     /// What glibc does instead.
-    pub fallback: String,
+    pub(crate) fallback: String,
 }
 
 /// Every glibc-internal fallback, by system call name.
-pub fn glibc_fallbacks() -> &'static HashMap<String, GlibcFallback> {
+pub(crate) fn glibc_fallbacks() -> &'static HashMap<String, GlibcFallback> {
     static TABLE: OnceLock<HashMap<String, GlibcFallback>> = OnceLock::new();
     TABLE.get_or_init(|| {
         rows(GLIBC_FALLBACKS)

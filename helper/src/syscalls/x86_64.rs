@@ -19,9 +19,10 @@ use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, Instruct
 
 use super::{
     budget::{Budget, GaveUp, MAX_CANDIDATES},
+    calls::CallTargets,
     find::{find, Cond},
-    image::{CallTargets, Functions, Image, Region},
-    Site, Via,
+    image::{Functions, Image, Region},
+    site::{Site, Via},
 };
 
 /// Functions larger than this are decoded in windows, not whole.
