@@ -111,33 +111,6 @@ pub fn expanded_rpath(file: &Path, info: &ElfInfo) -> Vec<PathBuf> {
     info.rpath.iter().filter_map(|e| expand_origin(e, &origin)).collect()
 }
 
-/// The directories a glibc system searches by default for `arch` (Debian's
-/// multiarch dirs and the lib64 dirs of other distributions included).
-pub fn default_dirs(arch: &str) -> Vec<PathBuf> {
-    let triplet = match arch {
-        "x86_64" => Some("x86_64-linux-gnu"),
-        "aarch64" => Some("aarch64-linux-gnu"),
-        "i386" => Some("i386-linux-gnu"),
-        "arm" => Some("arm-linux-gnueabihf"),
-        "riscv64" => Some("riscv64-linux-gnu"),
-        "ppc64le" => Some("powerpc64le-linux-gnu"),
-        "s390x" => Some("s390x-linux-gnu"),
-        _ => None,
-    };
-    let mut dirs = Vec::new();
-    if let Some(t) = triplet {
-        dirs.push(PathBuf::from(format!("/lib/{t}")));
-        dirs.push(PathBuf::from(format!("/usr/lib/{t}")));
-    }
-    if matches!(arch, "x86_64" | "aarch64" | "riscv64" | "ppc64le" | "s390x") {
-        dirs.push(PathBuf::from("/lib64"));
-        dirs.push(PathBuf::from("/usr/lib64"));
-    }
-    dirs.push(PathBuf::from("/lib"));
-    dirs.push(PathBuf::from("/usr/lib"));
-    dirs
-}
-
 /// True when `path` is a readable ELF file of the same class and machine as `info`.
 pub fn matches_machine(path: &Path, info: &ElfInfo) -> bool {
     probe_machine(path) == Some((info.bits, info.machine))

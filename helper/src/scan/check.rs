@@ -10,24 +10,12 @@ use super::{
     ScanOptions,
 };
 use crate::{
+    arch,
     elf::{resolve::SearchPath, ElfInfo, ElfKind, NeededVersion},
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
     version::Version,
 };
-
-/// Interpreters a glibc distribution installs (PT_INTERP as the linker writes it).
-const STANDARD_INTERPRETERS: &[&str] = &[
-    "/lib64/ld-linux-x86-64.so.2",
-    "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
-    "/lib/ld-linux-aarch64.so.1",
-    "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
-    "/lib/ld-linux.so.2",
-    "/lib/ld-linux-armhf.so.3",
-    "/lib64/ld64.so.2",
-    "/lib/ld64.so.1",
-    "/lib/ld-linux-riscv64-lp64d.so.1",
-];
 
 /// Whether a file is judged at all: programs and libraries are; object
 /// files and core dumps are listed but never loaded.
@@ -80,7 +68,7 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
                 )
                 .needs(interp.clone()),
             );
-        } else if info.kind == ElfKind::Executable && !STANDARD_INTERPRETERS.contains(&interp.as_str()) {
+        } else if info.kind == ElfKind::Executable && !arch::is_standard_interpreter(interp) {
             findings.push(
                 Finding::new(
                     Severity::Warning,

@@ -9,9 +9,12 @@ use std::{
 };
 
 use super::closure::Closure;
-use crate::elf::{
-    resolve::{self, SearchPath},
-    ElfInfo, ElfKind,
+use crate::{
+    arch,
+    elf::{
+        resolve::{self, SearchPath},
+        ElfInfo, ElfKind,
+    },
 };
 
 /// Where a needed library comes from on the target.
@@ -183,7 +186,7 @@ impl Libraries {
     /// default library dirs), for messages about libraries that are not shipped.
     pub fn found_here(&self, file: &Path, info: &ElfInfo, soname: &str) -> Option<PathBuf> {
         let want = Some((info.bits, info.machine));
-        let search = SearchPath::for_file(file, info, &[], &resolve::default_dirs(&info.arch));
+        let search = SearchPath::for_file(file, info, &[], &arch::default_dirs(&info.arch));
         search.find_with(soname, |c| self.probe(c) == want)
     }
 }

@@ -18,10 +18,8 @@ use anyhow::{bail, Context, Result};
 
 use super::{closure::Closure, cpio::Cpio, sysroot};
 use crate::{
-    elf::{
-        resolve::{default_dirs, SearchPath},
-        ElfInfo,
-    },
+    arch::default_dirs,
+    elf::{resolve::SearchPath, ElfInfo},
     profile::GLIBC_SYSTEM_LIBS,
 };
 
