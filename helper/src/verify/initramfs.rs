@@ -20,7 +20,7 @@ use super::{closure::Closure, cpio::Cpio, sysroot};
 use crate::{
     arch::default_dirs,
     elf::{resolve::SearchPath, ElfInfo},
-    profile::GLIBC_SYSTEM_LIBS,
+    profile::is_glibc_system_lib,
 };
 
 /// Marker lines of the /init script.
@@ -159,7 +159,7 @@ fn needed_closure(file: &Path, info: &ElfInfo, sysroot: &Path, libs: &mut BTreeM
                 continue;
             }
             // The C library always comes from the target, whatever RPATH says.
-            let found = if GLIBC_SYSTEM_LIBS.contains(&soname.as_str()) {
+            let found = if is_glibc_system_lib(soname) {
                 SearchPath { dirs: target_dirs.clone() }.find(soname, &info)
             } else {
                 search.find(soname, &info)
