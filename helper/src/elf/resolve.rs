@@ -45,11 +45,9 @@ impl SearchPath {
     pub fn for_file(file: &Path, info: &ElfInfo, inherited_rpath: &[PathBuf], extra: &[PathBuf]) -> SearchPath {
         let origin = origin_of(file);
         let mut dirs: Vec<PathBuf> = Vec::new();
-        if info.runpath.is_empty() {
-            dirs.extend(info.rpath.iter().filter_map(|e| expand_origin(e, &origin)));
+        dirs.extend(info.search_entries().iter().filter_map(|e| expand_origin(e, &origin)));
+        if info.searches_rpath() {
             dirs.extend(inherited_rpath.iter().cloned());
-        } else {
-            dirs.extend(info.runpath.iter().filter_map(|e| expand_origin(e, &origin)));
         }
         dirs.extend(extra.iter().cloned());
         let mut seen = std::collections::HashSet::new();
@@ -104,11 +102,11 @@ pub fn expand_origin(entry: &str, origin: &Path) -> Option<PathBuf> {
 /// The RPATH dirs of `file`, expanded, as its dependencies inherit them
 /// (empty when the file has a RUNPATH, which is never inherited).
 pub fn expanded_rpath(file: &Path, info: &ElfInfo) -> Vec<PathBuf> {
-    if !info.runpath.is_empty() {
+    if !info.searches_rpath() {
         return Vec::new();
     }
     let origin = origin_of(file);
-    info.rpath.iter().filter_map(|e| expand_origin(e, &origin)).collect()
+    info.search_entries().iter().filter_map(|e| expand_origin(e, &origin)).collect()
 }
 
 /// True when `path` is a readable ELF file of the same class and machine as `info`.

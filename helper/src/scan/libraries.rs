@@ -194,7 +194,7 @@ impl Libraries {
 /// True when `found` lies in a directory the file's RPATH/RUNPATH reaches through `$ORIGIN`.
 fn found_through_origin(file: &Path, info: &ElfInfo, found: &Path) -> bool {
     let origin = resolve::origin_of(file);
-    let entries = if info.runpath.is_empty() { &info.rpath } else { &info.runpath };
+    let entries = info.search_entries();
     let Some(parent) = found.parent() else { return false };
     entries
         .iter()
