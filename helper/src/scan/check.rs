@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     libraries::{Libraries, Source},
-    requirement::{requirement, CxxFamily, Requirement},
+    requirement::{dt_relr_glibc, requirement, CxxFamily, Requirement, DT_RELR_MARKER},
     ScanOptions,
 };
 use crate::{
@@ -93,8 +93,8 @@ pub fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions) -> Ve
             );
         }
     }
-    let relr_marked = info.version_needs.iter().flat_map(|n| &n.versions).any(|v| v.name == "GLIBC_ABI_DT_RELR");
-    let relr_glibc = Version::parse("2.36").unwrap_or_else(|| profile.glibc.clone());
+    let relr_marked = info.version_needs.iter().flat_map(|n| &n.versions).any(|v| v.name == DT_RELR_MARKER);
+    let relr_glibc = dt_relr_glibc().unwrap_or_else(|| profile.glibc.clone());
     // glibc's own libraries (they define GLIBC_* versions) use DT_RELR unmarked:
     // only their own ld.so ever loads them.
     let is_glibc = info.version_defs.iter().any(|d| d.starts_with("GLIBC_"));
