@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 
 use super::{closure::Closure, cpio::Cpio, sysroot};
 use crate::{
-    arch::default_dirs,
+    arch::{default_dirs, Arch},
     elf::{resolve::SearchPath, ElfInfo},
     profile::is_glibc_system_lib,
 };
@@ -102,7 +102,7 @@ pub fn build(
         };
         let mut missing = Vec::new();
         if let Ok(info) = ElfInfo::parse(&data) {
-            if info.arch != "x86_64" {
+            if info.arch != Arch::X86_64.name() {
                 placed.push(Placed {
                     file: file.clone(),
                     inside: None,
