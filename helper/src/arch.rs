@@ -49,164 +49,71 @@ struct Row {
     lib64: bool,
 }
 
+impl Row {
+    /// A row with the ELF identity alone: any class and byte order, no glibc facts.
+    const fn new(arch: Arch, name: &'static str, machine: elf::Machine) -> Row {
+        Row {
+            arch,
+            name,
+            machine: machine.0,
+            bits: None,
+            little_endian: None,
+            interpreters: &[],
+            bundles: false,
+            triplet: None,
+            lib64: false,
+        }
+    }
+
+    /// Only for ELF class `bits`.
+    const fn bits(self, bits: u8) -> Row {
+        Row { bits: Some(bits), ..self }
+    }
+
+    /// Only for little-endian files.
+    const fn little_endian(self) -> Row {
+        Row { little_endian: Some(true), ..self }
+    }
+
+    /// Where glibc distributions put its loader, and its multiarch triplet.
+    const fn glibc(self, interpreters: &'static [&'static str], triplet: &'static str) -> Row {
+        Row { interpreters, triplet: Some(triplet), ..self }
+    }
+
+    const fn lib64(self) -> Row {
+        Row { lib64: true, ..self }
+    }
+
+    const fn bundles(self) -> Row {
+        Row { bundles: true, ..self }
+    }
+}
+
 /// The table, in the order of [`Arch`]'s variants. Rows sharing an
 /// `e_machine` are told apart by class and byte order; the first matching
 /// row wins, so the narrower row comes first.
+#[rustfmt::skip]
 const ROWS: &[Row] = &[
-    Row {
-        arch: Arch::X86_64,
-        name: "x86_64",
-        machine: elf::EM_X86_64.0,
-        bits: Some(64),
-        little_endian: None,
-        interpreters: &["/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"],
-        bundles: true,
-        triplet: Some("x86_64-linux-gnu"),
-        lib64: true,
-    },
-    Row {
-        arch: Arch::X32,
-        name: "x32",
-        machine: elf::EM_X86_64.0,
-        bits: Some(32),
-        little_endian: None,
-        interpreters: &[],
-        bundles: false,
-        triplet: None,
-        lib64: false,
-    },
-    Row {
-        arch: Arch::I386,
-        name: "i386",
-        machine: elf::EM_386.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &["/lib/ld-linux.so.2"],
-        bundles: true,
-        triplet: Some("i386-linux-gnu"),
-        lib64: false,
-    },
-    Row {
-        arch: Arch::Aarch64,
-        name: "aarch64",
-        machine: elf::EM_AARCH64.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &["/lib/ld-linux-aarch64.so.1", "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"],
-        bundles: true,
-        triplet: Some("aarch64-linux-gnu"),
-        lib64: true,
-    },
-    Row {
-        arch: Arch::Arm,
-        name: "arm",
-        machine: elf::EM_ARM.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &["/lib/ld-linux-armhf.so.3"],
-        bundles: false,
-        triplet: Some("arm-linux-gnueabihf"),
-        lib64: false,
-    },
-    Row {
-        arch: Arch::Riscv64,
-        name: "riscv64",
-        machine: elf::EM_RISCV.0,
-        bits: Some(64),
-        little_endian: None,
-        interpreters: &["/lib/ld-linux-riscv64-lp64d.so.1"],
-        bundles: false,
-        triplet: Some("riscv64-linux-gnu"),
-        lib64: true,
-    },
-    Row {
-        arch: Arch::Riscv32,
-        name: "riscv32",
-        machine: elf::EM_RISCV.0,
-        bits: Some(32),
-        little_endian: None,
-        interpreters: &[],
-        bundles: false,
-        triplet: None,
-        lib64: false,
-    },
-    Row {
-        arch: Arch::Ppc64le,
-        name: "ppc64le",
-        machine: elf::EM_PPC64.0,
-        bits: None,
-        little_endian: Some(true),
-        interpreters: &["/lib64/ld64.so.2"],
-        bundles: false,
-        triplet: Some("powerpc64le-linux-gnu"),
-        lib64: true,
-    },
-    Row {
-        arch: Arch::Ppc64,
-        name: "ppc64",
-        machine: elf::EM_PPC64.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &[],
-        bundles: false,
-        triplet: None,
-        lib64: false,
-    },
-    Row {
-        arch: Arch::Ppc,
-        name: "ppc",
-        machine: elf::EM_PPC.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &[],
-        bundles: false,
-        triplet: None,
-        lib64: false,
-    },
-    Row {
-        arch: Arch::S390x,
-        name: "s390x",
-        machine: elf::EM_S390.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &["/lib/ld64.so.1"],
-        bundles: false,
-        triplet: Some("s390x-linux-gnu"),
-        lib64: true,
-    },
-    Row {
-        arch: Arch::Mips64,
-        name: "mips64",
-        machine: elf::EM_MIPS.0,
-        bits: Some(64),
-        little_endian: None,
-        interpreters: &[],
-        bundles: false,
-        triplet: None,
-        lib64: false,
-    },
-    Row {
-        arch: Arch::Mips,
-        name: "mips",
-        machine: elf::EM_MIPS.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &[],
-        bundles: false,
-        triplet: None,
-        lib64: false,
-    },
-    Row {
-        arch: Arch::Loongarch64,
-        name: "loongarch64",
-        machine: elf::EM_LOONGARCH.0,
-        bits: None,
-        little_endian: None,
-        interpreters: &[],
-        bundles: false,
-        triplet: None,
-        lib64: false,
-    },
+    Row::new(Arch::X86_64, "x86_64", elf::EM_X86_64).bits(64)
+        .glibc(&["/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"], "x86_64-linux-gnu")
+        .lib64().bundles(),
+    Row::new(Arch::X32, "x32", elf::EM_X86_64).bits(32),
+    Row::new(Arch::I386, "i386", elf::EM_386).glibc(&["/lib/ld-linux.so.2"], "i386-linux-gnu").bundles(),
+    Row::new(Arch::Aarch64, "aarch64", elf::EM_AARCH64)
+        .glibc(&["/lib/ld-linux-aarch64.so.1", "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1"], "aarch64-linux-gnu")
+        .lib64().bundles(),
+    Row::new(Arch::Arm, "arm", elf::EM_ARM).glibc(&["/lib/ld-linux-armhf.so.3"], "arm-linux-gnueabihf"),
+    Row::new(Arch::Riscv64, "riscv64", elf::EM_RISCV).bits(64)
+        .glibc(&["/lib/ld-linux-riscv64-lp64d.so.1"], "riscv64-linux-gnu").lib64(),
+    Row::new(Arch::Riscv32, "riscv32", elf::EM_RISCV).bits(32),
+    Row::new(Arch::Ppc64le, "ppc64le", elf::EM_PPC64).little_endian()
+        .glibc(&["/lib64/ld64.so.2"], "powerpc64le-linux-gnu").lib64(),
+    Row::new(Arch::Ppc64, "ppc64", elf::EM_PPC64),
+    Row::new(Arch::Ppc, "ppc", elf::EM_PPC),
+    Row::new(Arch::S390x, "s390x", elf::EM_S390).glibc(&["/lib/ld64.so.1"], "s390x-linux-gnu").lib64(),
+    Row::new(Arch::Mips64, "mips64", elf::EM_MIPS).bits(64),
+    Row::new(Arch::Mips, "mips", elf::EM_MIPS),
+    Row::new(Arch::Loongarch64, "loongarch64", elf::EM_LOONGARCH),
 ];
 
 impl Arch {
