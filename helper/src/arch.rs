@@ -167,11 +167,6 @@ impl Arch {
     pub fn loader(self) -> Option<&'static str> {
         self.row().interpreters.first().map(|path| path.rsplit('/').next().unwrap_or(path))
     }
-
-    /// Debian's multiarch triplet ("x86_64-linux-gnu").
-    pub fn triplet(self) -> Option<&'static str> {
-        self.row().triplet
-    }
 }
 
 /// Whether `path` is a program interpreter a glibc distribution installs
