@@ -356,6 +356,22 @@ mod tests {
     }
 
     #[test]
+    fn glibc_libraries_include_both_loaders_and_libmvec_only_from_2_22() {
+        // glibc's own sonames first (libc leading), then the loaders, libmvec last.
+        let libs = glibc_libs(&v("2.31"));
+        assert_eq!(libs.len(), 11, "{libs:?}");
+        assert_eq!(libs[0], "libc.so.6");
+        assert_eq!(&libs[8..], ["ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libmvec.so.1"]);
+        assert!(!glibc_libs(&v("2.17")).contains(&"libmvec.so.1".to_string()));
+        for lib in ["libc.so.6", "libcrypt.so.1", "libnsl.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"] {
+            assert!(is_glibc_system_lib(lib), "{lib}");
+        }
+        for lib in ["libmvec.so.1", "libstdc++.so.6", "ld-linux.so.2", "libz.so.1"] {
+            assert!(!is_glibc_system_lib(lib), "{lib}");
+        }
+    }
+
+    #[test]
     fn a_profile_with_only_the_required_fields_still_checks_glibc_and_arches() {
         let p = Profile::from_json(r#"{"name":"mini","glibc":"2.31","kernel":"5.10"}"#, "mini.json").unwrap();
         for lib in ["libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "ld-linux-x86-64.so.2", "libmvec.so.1"] {
