@@ -3,6 +3,7 @@
 //! The binary's subcommands live in [`commands`]; each job's machinery is a
 //! module of its own, and what they share (targets, versions, findings) too.
 
+pub mod arch;
 pub mod bundle;
 pub mod cache;
 pub mod commands;

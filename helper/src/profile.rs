@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, fs, path::Path};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::version::Version;
+use crate::{arch::Arch, version::Version};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_profiles.rs"));
@@ -46,7 +46,7 @@ pub struct Profile {
 
 /// A profile file as written: `name`, `glibc` and `kernel` are required,
 /// the rest optional. Left out, `arches` is the project's architectures
-/// ([`DEFAULT_ARCHES`]), `systemLibs` glibc's own libraries for its glibc
+/// ([`Arch::PROJECT`]), `systemLibs` glibc's own libraries for its glibc
 /// ([`glibc_libs`]), which a listed `systemLibs` is completed with too, and
 /// `libstdcxx` absent means the target's libstdc++ is not a system library
 /// (a profile listing libstdc++.so.6 or libgcc_s.so.1 must give levels).
@@ -69,12 +69,15 @@ pub struct ProfileFile {
 }
 
 /// The architectures a profile without `arches` ships: the project's two.
-pub const DEFAULT_ARCHES: &[&str] = &["x86_64", "aarch64"];
+fn default_arches() -> Vec<String> {
+    Arch::PROJECT.iter().map(|a| a.name().to_string()).collect()
+}
 
-/// Sonames that compat treats as glibc's (never vendored by `bundle`, taken
-/// from the sysroot by `verify`): glibc's libraries of any release, the
-/// ones later releases dropped or made optional (libcrypt, libnsl) included.
-pub const GLIBC_SYSTEM_LIBS: &[&str] = &[
+/// glibc's libraries that programs link against, under these sonames on
+/// every architecture and in every release: libc, libm, libpthread, libdl,
+/// librt, libutil, libresolv, libanl (the last five are stubs from 2.34 on,
+/// still installed).
+const GLIBC_LINKED: &[&str] = &[
     "libc.so.6",
     "libm.so.6",
     "libpthread.so.0",
@@ -82,35 +85,31 @@ pub const GLIBC_SYSTEM_LIBS: &[&str] = &[
     "librt.so.1",
     "libutil.so.1",
     "libresolv.so.2",
-    "libnsl.so.1",
     "libanl.so.1",
-    "libcrypt.so.1",
-    "ld-linux-x86-64.so.2",
-    "ld-linux-aarch64.so.1",
 ];
 
+/// glibc libraries later releases dropped or made optional (distributions
+/// ship them from other projects, libxcrypt and libnsl2, or not at all).
+const GLIBC_DROPPED: &[&str] = &["libnsl.so.1", "libcrypt.so.1"];
+
+/// The sonames of glibc's loader on the project's architectures.
+fn project_loaders() -> impl Iterator<Item = &'static str> {
+    Arch::PROJECT.into_iter().filter_map(Arch::loader)
+}
+
+/// Whether compat treats `soname` as glibc's (never vendored by `bundle`,
+/// taken from the sysroot by `verify`): glibc's libraries of any release,
+/// the dropped ones included, and the loaders.
+pub fn is_glibc_system_lib(soname: &str) -> bool {
+    GLIBC_LINKED.contains(&soname) || GLIBC_DROPPED.contains(&soname) || project_loaders().any(|l| l == soname)
+}
+
 /// The libraries glibc `glibc` installs by default that programs link
-/// against, for both architectures: libc, libm, libpthread, libdl, librt,
-/// libutil, libresolv, libanl (the last five are stubs from 2.34 on, still
-/// installed), both loaders, and libmvec from 2.22 on. Left out: libcrypt
-/// and libnsl, which distributions ship from other projects (libxcrypt,
-/// libnsl2) or not at all, NSS plugins and preload-only libraries.
+/// against, for both architectures: [`GLIBC_LINKED`], both loaders, and
+/// libmvec from 2.22 on. Left out: [`GLIBC_DROPPED`], NSS plugins and
+/// preload-only libraries.
 pub fn glibc_libs(glibc: &Version) -> Vec<String> {
-    let mut libs: Vec<String> = [
-        "libc.so.6",
-        "libm.so.6",
-        "libpthread.so.0",
-        "libdl.so.2",
-        "librt.so.1",
-        "libutil.so.1",
-        "libresolv.so.2",
-        "libanl.so.1",
-        "ld-linux-x86-64.so.2",
-        "ld-linux-aarch64.so.1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut libs: Vec<String> = GLIBC_LINKED.iter().copied().chain(project_loaders()).map(str::to_string).collect();
     if Version::parse("2.22").is_some_and(|first| glibc >= &first) {
         libs.push("libmvec.so.1".into());
     }
@@ -142,10 +141,11 @@ impl Profile {
     /// A profile from a file's fields, with the defaults [`ProfileFile`] describes.
     pub fn complete(file: ProfileFile) -> Result<Profile> {
         let arches = match file.arches {
-            None => DEFAULT_ARCHES.iter().map(|s| s.to_string()).collect(),
+            None => default_arches(),
             Some(list) if list.is_empty() => {
                 bail!(
-                    "arches is empty: list the architectures the target ships, or leave it out for {DEFAULT_ARCHES:?}"
+                    "arches is empty: list the architectures the target ships, or leave it out for {:?}",
+                    default_arches()
                 )
             }
             Some(list) => list,
@@ -224,7 +224,7 @@ impl Profile {
             glibc,
             kernel,
             libstdcxx: None,
-            arches: DEFAULT_ARCHES.iter().map(|s| s.to_string()).collect(),
+            arches: default_arches(),
             sources: BTreeMap::new(),
             overrides: Vec::new(),
         }
@@ -326,11 +326,11 @@ mod tests {
                 assert!(profile.sources.contains_key(field), "{} has no source for {field}", profile.name);
             }
             for arch in &profile.arches {
-                let loader = match arch.as_str() {
-                    "x86_64" => "ld-linux-x86-64.so.2",
-                    "aarch64" => "ld-linux-aarch64.so.1",
-                    other => panic!("{}: unknown arch {other}", profile.name),
-                };
+                let loader = Arch::PROJECT
+                    .into_iter()
+                    .find(|a| a.name() == arch)
+                    .and_then(Arch::loader)
+                    .unwrap_or_else(|| panic!("{}: unknown arch {arch}", profile.name));
                 assert!(profile.is_system_lib(loader), "{} ships {arch} but lacks {loader}", profile.name);
             }
         }
@@ -353,6 +353,22 @@ mod tests {
 
     fn v(text: &str) -> Version {
         Version::parse(text).unwrap()
+    }
+
+    #[test]
+    fn glibc_libraries_include_both_loaders_and_libmvec_only_from_2_22() {
+        // glibc's own sonames first (libc leading), then the loaders, libmvec last.
+        let libs = glibc_libs(&v("2.31"));
+        assert_eq!(libs.len(), 11, "{libs:?}");
+        assert_eq!(libs[0], "libc.so.6");
+        assert_eq!(&libs[8..], ["ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libmvec.so.1"]);
+        assert!(!glibc_libs(&v("2.17")).contains(&"libmvec.so.1".to_string()));
+        for lib in ["libc.so.6", "libcrypt.so.1", "libnsl.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1"] {
+            assert!(is_glibc_system_lib(lib), "{lib}");
+        }
+        for lib in ["libmvec.so.1", "libstdc++.so.6", "ld-linux.so.2", "libz.so.1"] {
+            assert!(!is_glibc_system_lib(lib), "{lib}");
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::arch::Arch;
+
 /// Executables given as single files.
 pub const BIN_DIR: &str = "bin";
 /// Vendored libraries (named by the NEEDED name the loader looks for) and
@@ -11,15 +13,10 @@ pub const LIB_DIR: &str = "lib";
 /// The manifest at the bundle's root.
 pub const MANIFEST: &str = "compat-manifest.json";
 
-/// The program interpreter every glibc distribution has at this path, per
-/// architecture (the names `object` gives architectures, lowercased).
+/// The program interpreter every glibc distribution has at this path, for
+/// the architecture called `arch` (see [`Arch::bundle_interpreter`]).
 pub fn standard_interpreter(arch: &str) -> Option<&'static str> {
-    match arch {
-        "x86_64" => Some("/lib64/ld-linux-x86-64.so.2"),
-        "aarch64" => Some("/lib/ld-linux-aarch64.so.1"),
-        "i386" => Some("/lib/ld-linux.so.2"),
-        _ => None,
-    }
+    Arch::from_name(arch).and_then(Arch::bundle_interpreter)
 }
 
 /// The path from directory `from_dir` to `to`, both relative to the bundle

@@ -38,7 +38,7 @@ use serde::Serialize;
 
 use crate::{
     finding::Finding,
-    profile::{Profile, GLIBC_SYSTEM_LIBS},
+    profile::{is_glibc_system_lib, Profile},
     scan::closure::Closure,
 };
 use manifest::{FileKind, Manifest, ManifestFile};
@@ -99,7 +99,7 @@ fn fail_with(errors: &[String], what: &str) -> Result<()> {
 pub fn bundle(opts: &Options) -> Result<Outcome> {
     let destination = output::Destination::check(opts.dir.as_deref(), opts.archive.as_deref(), &opts.inputs)?;
     for name in &opts.vendors {
-        if GLIBC_SYSTEM_LIBS.contains(&name.as_str()) {
+        if is_glibc_system_lib(name) {
             bail!("--vendor {name}: glibc's own libraries cannot travel; the target's loader needs its own {name}");
         }
         if opts.excludes.contains(name) {

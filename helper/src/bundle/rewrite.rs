@@ -31,7 +31,7 @@ pub struct ElfChange {
 pub fn new_runpath(file: &ElfFile, staging: &Path) -> Vec<String> {
     let mut entries: Vec<String> = file.lib_dirs.iter().map(|d| layout::origin_entry(&file.dest, d)).collect();
     let here = file.dest.parent().unwrap_or(Path::new(""));
-    for old in file.search_entries() {
+    for old in file.info.search_entries() {
         let rest = old.strip_prefix("$ORIGIN").or_else(|| old.strip_prefix("${ORIGIN}"));
         let Some(rest) = rest else { continue };
         let Some(dir) = layout::normalize(&here.join(rest.trim_start_matches('/'))) else { continue };
@@ -47,7 +47,7 @@ pub fn new_runpath(file: &ElfFile, staging: &Path) -> Vec<String> {
 pub fn rewrite(file: &ElfFile, staging: &Path, profile: &Profile, patchelf: &Patchelf) -> Result<ElfChange> {
     let path = staging.join(&file.dest);
     let info = &file.info;
-    let old_search = file.search_entries().to_vec();
+    let old_search = info.search_entries().to_vec();
     if !profile.arches.is_empty() && !profile.arches.contains(&info.arch) {
         bail!(
             "{}: built for {}, which {} does not run (it has {})",

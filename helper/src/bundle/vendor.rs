@@ -36,17 +36,6 @@ pub struct ElfFile {
     pub path_needed: Vec<(String, String)>,
 }
 
-impl ElfFile {
-    /// The entries the loader searches: DT_RUNPATH, else DT_RPATH.
-    pub fn search_entries(&self) -> &[String] {
-        if self.info.runpath.is_empty() {
-            &self.info.rpath
-        } else {
-            &self.info.runpath
-        }
-    }
-}
-
 /// A library copied into the bundle from outside the inputs.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -155,7 +144,7 @@ pub fn resolve_all(
                 .find(&needed, &file.info)
                 .or_else(|| search.closure.find(&name, |c| resolve::matches_machine(c, &file.info)));
             let Some(found) = found else {
-                let entries = file.search_entries();
+                let entries = file.info.search_entries();
                 res.errors.push(format!(
                     "{}: needs {needed}, which is not a system library of {} and is found neither through its \
                      RUNPATH ({}) nor in --closure / --lib-path / the inputs' lib dirs; pass --lib-path DIR, or \

@@ -1,29 +1,15 @@
-//! ELF machine numbers and the architecture names distributions use.
+//! The architecture name of an ELF file's machine, from [`crate::arch`].
 
-use object::elf;
+use crate::arch::Arch;
 
 /// The architecture name for an `e_machine` and ELF class, as distributions
 /// and profiles spell it ("x86_64", "aarch64", ...). Unknown machines give
 /// "machine-N".
 pub fn arch_name(machine: u16, bits: u8, little_endian: bool) -> String {
-    let name = match (elf::Machine(machine), bits) {
-        (elf::EM_X86_64, 64) => "x86_64",
-        (elf::EM_X86_64, 32) => "x32",
-        (elf::EM_386, _) => "i386",
-        (elf::EM_AARCH64, _) => "aarch64",
-        (elf::EM_ARM, _) => "arm",
-        (elf::EM_RISCV, 64) => "riscv64",
-        (elf::EM_RISCV, 32) => "riscv32",
-        (elf::EM_PPC64, _) if little_endian => "ppc64le",
-        (elf::EM_PPC64, _) => "ppc64",
-        (elf::EM_PPC, _) => "ppc",
-        (elf::EM_S390, _) => "s390x",
-        (elf::EM_MIPS, 64) => "mips64",
-        (elf::EM_MIPS, _) => "mips",
-        (elf::EM_LOONGARCH, _) => "loongarch64",
-        _ => return format!("machine-{machine}"),
-    };
-    name.to_string()
+    match Arch::of_elf(machine, bits, little_endian) {
+        Some(arch) => arch.name().to_string(),
+        None => format!("machine-{machine}"),
+    }
 }
 
 #[cfg(test)]

@@ -194,6 +194,22 @@ impl ElfInfo {
         self.kind == ElfKind::Executable && self.interpreter.is_none() && self.needed.is_empty()
     }
 
+    /// The entries the loader searches for this file's NEEDED libraries:
+    /// DT_RUNPATH, else DT_RPATH (ignored when a RUNPATH is present).
+    pub fn search_entries(&self) -> &[String] {
+        if self.searches_rpath() {
+            &self.rpath
+        } else {
+            &self.runpath
+        }
+    }
+
+    /// True when [`search_entries`](Self::search_entries) is the RPATH,
+    /// which (unlike RUNPATH) also applies to the libraries the file loads.
+    pub fn searches_rpath(&self) -> bool {
+        self.runpath.is_empty()
+    }
+
     /// The version nodes needed from library `soname` (empty when none).
     pub fn needs_from(&self, soname: &str) -> &[NeededVersion] {
         self.version_needs.iter().find(|n| n.file == soname).map_or(&[], |n| n.versions.as_slice())

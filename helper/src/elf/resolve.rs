@@ -45,11 +45,9 @@ impl SearchPath {
     pub fn for_file(file: &Path, info: &ElfInfo, inherited_rpath: &[PathBuf], extra: &[PathBuf]) -> SearchPath {
         let origin = origin_of(file);
         let mut dirs: Vec<PathBuf> = Vec::new();
-        if info.runpath.is_empty() {
-            dirs.extend(info.rpath.iter().filter_map(|e| expand_origin(e, &origin)));
+        dirs.extend(info.search_entries().iter().filter_map(|e| expand_origin(e, &origin)));
+        if info.searches_rpath() {
             dirs.extend(inherited_rpath.iter().cloned());
-        } else {
-            dirs.extend(info.runpath.iter().filter_map(|e| expand_origin(e, &origin)));
         }
         dirs.extend(extra.iter().cloned());
         let mut seen = std::collections::HashSet::new();
@@ -104,38 +102,11 @@ pub fn expand_origin(entry: &str, origin: &Path) -> Option<PathBuf> {
 /// The RPATH dirs of `file`, expanded, as its dependencies inherit them
 /// (empty when the file has a RUNPATH, which is never inherited).
 pub fn expanded_rpath(file: &Path, info: &ElfInfo) -> Vec<PathBuf> {
-    if !info.runpath.is_empty() {
+    if !info.searches_rpath() {
         return Vec::new();
     }
     let origin = origin_of(file);
-    info.rpath.iter().filter_map(|e| expand_origin(e, &origin)).collect()
-}
-
-/// The directories a glibc system searches by default for `arch` (Debian's
-/// multiarch dirs and the lib64 dirs of other distributions included).
-pub fn default_dirs(arch: &str) -> Vec<PathBuf> {
-    let triplet = match arch {
-        "x86_64" => Some("x86_64-linux-gnu"),
-        "aarch64" => Some("aarch64-linux-gnu"),
-        "i386" => Some("i386-linux-gnu"),
-        "arm" => Some("arm-linux-gnueabihf"),
-        "riscv64" => Some("riscv64-linux-gnu"),
-        "ppc64le" => Some("powerpc64le-linux-gnu"),
-        "s390x" => Some("s390x-linux-gnu"),
-        _ => None,
-    };
-    let mut dirs = Vec::new();
-    if let Some(t) = triplet {
-        dirs.push(PathBuf::from(format!("/lib/{t}")));
-        dirs.push(PathBuf::from(format!("/usr/lib/{t}")));
-    }
-    if matches!(arch, "x86_64" | "aarch64" | "riscv64" | "ppc64le" | "s390x") {
-        dirs.push(PathBuf::from("/lib64"));
-        dirs.push(PathBuf::from("/usr/lib64"));
-    }
-    dirs.push(PathBuf::from("/lib"));
-    dirs.push(PathBuf::from("/usr/lib"));
-    dirs
+    info.search_entries().iter().filter_map(|e| expand_origin(e, &origin)).collect()
 }
 
 /// True when `path` is a readable ELF file of the same class and machine as `info`.

@@ -6,28 +6,16 @@ use std::path::{Path, PathBuf};
 
 use super::{
     libraries::{Libraries, Source},
-    requirement::{requirement, CxxFamily, Requirement},
+    requirement::{dt_relr_glibc, requirement, CxxFamily, Requirement, DT_RELR_MARKER},
     ScanOptions,
 };
 use crate::{
+    arch,
     elf::{resolve::SearchPath, ElfInfo, ElfKind, NeededVersion},
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
     version::Version,
 };
-
-/// Interpreters a glibc distribution installs (PT_INTERP as the linker writes it).
-const STANDARD_INTERPRETERS: &[&str] = &[
-    "/lib64/ld-linux-x86-64.so.2",
-    "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
-    "/lib/ld-linux-aarch64.so.1",
-    "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
-    "/lib/ld-linux.so.2",
-    "/lib/ld-linux-armhf.so.3",
-    "/lib64/ld64.so.2",
-    "/lib/ld64.so.1",
-    "/lib/ld-linux-riscv64-lp64d.so.1",
-];
 
 /// Whether a file is judged at all: programs and libraries are; object
 /// files and core dumps are listed but never loaded.
@@ -80,7 +68,7 @@ pub(crate) fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions
                 )
                 .needs(interp.clone()),
             );
-        } else if info.kind == ElfKind::Executable && !STANDARD_INTERPRETERS.contains(&interp.as_str()) {
+        } else if info.kind == ElfKind::Executable && !arch::is_standard_interpreter(interp) {
             findings.push(
                 Finding::new(
                     Severity::Warning,
@@ -105,8 +93,8 @@ pub(crate) fn intrinsic(info: &ElfInfo, profile: &Profile, options: &ScanOptions
             );
         }
     }
-    let relr_marked = info.version_needs.iter().flat_map(|n| &n.versions).any(|v| v.name == "GLIBC_ABI_DT_RELR");
-    let relr_glibc = Version::parse("2.36").unwrap_or_else(|| profile.glibc.clone());
+    let relr_marked = info.version_needs.iter().flat_map(|n| &n.versions).any(|v| v.name == DT_RELR_MARKER);
+    let relr_glibc = dt_relr_glibc().unwrap_or_else(|| profile.glibc.clone());
     // glibc's own libraries (they define GLIBC_* versions) use DT_RELR unmarked:
     // only their own ld.so ever loads them.
     let is_glibc = info.version_defs.iter().any(|d| d.starts_with("GLIBC_"));

@@ -9,9 +9,12 @@ use std::{
 };
 
 use super::closure::Closure;
-use crate::elf::{
-    resolve::{self, SearchPath},
-    ElfInfo, ElfKind,
+use crate::{
+    arch,
+    elf::{
+        resolve::{self, SearchPath},
+        ElfInfo, ElfKind,
+    },
 };
 
 /// Where a needed library comes from on the target.
@@ -190,7 +193,7 @@ impl Libraries {
     /// default library dirs), for messages about libraries that are not shipped.
     pub(crate) fn found_here(&self, file: &Path, info: &ElfInfo, soname: &str) -> Option<PathBuf> {
         let want = Some((info.bits, info.machine));
-        let search = SearchPath::for_file(file, info, &[], &resolve::default_dirs(&info.arch));
+        let search = SearchPath::for_file(file, info, &[], &arch::default_dirs(&info.arch));
         search.find_with(soname, |c| self.probe(c) == want)
     }
 }
@@ -198,7 +201,7 @@ impl Libraries {
 /// True when `found` lies in a directory the file's RPATH/RUNPATH reaches through `$ORIGIN`.
 fn found_through_origin(file: &Path, info: &ElfInfo, found: &Path) -> bool {
     let origin = resolve::origin_of(file);
-    let entries = if info.runpath.is_empty() { &info.rpath } else { &info.runpath };
+    let entries = info.search_entries();
     let Some(parent) = found.parent() else { return false };
     entries
         .iter()

@@ -8,11 +8,23 @@ use crate::version::{Version, VersionNode};
 /// static linker adds to a file's needs) when a file uses a feature older
 /// loaders do not know. Name, first glibc release, what it stands for.
 pub(crate) const LOADER_MARKERS: &[(&str, &str, &str)] = &[
-    ("GLIBC_ABI_DT_RELR", "2.36", "packed relative relocations (DT_RELR, ld -z pack-relative-relocs)"),
+    (DT_RELR_MARKER, "2.36", "packed relative relocations (DT_RELR, ld -z pack-relative-relocs)"),
     ("GLIBC_ABI_GNU2_TLS", "2.42", "TLS descriptors (-mtls-dialect=gnu2)"),
     ("GLIBC_ABI_GNU_TLS", "2.42", "the GNU TLS ABI marker (i386 ___tls_get_addr)"),
     ("GLIBC_ABI_DT_X86_64_PLT", "2.42", "marked PLT entries (DT_X86_64_PLT, ld -z mark-plt)"),
 ];
+
+/// The marker the static linker adds to a file that uses DT_RELR.
+pub const DT_RELR_MARKER: &str = "GLIBC_ABI_DT_RELR";
+
+/// The first glibc release whose loader applies DT_RELR: its marker's row
+/// of [`LOADER_MARKERS`].
+pub fn dt_relr_glibc() -> Option<Version> {
+    match requirement(DT_RELR_MARKER) {
+        Requirement::LoaderMarker { glibc, .. } => Some(glibc),
+        _ => None,
+    }
+}
 
 /// The libstdc++ / libgcc_s version families a profile gives levels for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +99,11 @@ mod tests {
 
     fn v(s: &str) -> Version {
         Version::parse(s).unwrap()
+    }
+
+    #[test]
+    fn dt_relr_comes_with_glibc_2_36() {
+        assert_eq!(dt_relr_glibc(), Some(v("2.36")));
     }
 
     #[test]

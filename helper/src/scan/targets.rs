@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::{
     report::{Report, Status},
-    requirement::{requirement, CxxFamily, Requirement},
+    requirement::{dt_relr_glibc, requirement, CxxFamily, Requirement},
     Collection,
 };
 use crate::{
@@ -124,7 +124,7 @@ fn raise(slot: &mut Option<Version>, version: Version) {
 /// The newest of each need among the errors against the floor.
 fn needs(floor: &Report) -> Needs {
     let mut needs = Needs::default();
-    let relr = Version::parse("2.36");
+    let relr = dt_relr_glibc();
     for finding in floor.files.iter().flat_map(|f| &f.findings).filter(|f| f.severity == Severity::Error) {
         let need = finding.needs.as_deref().unwrap_or_default();
         match finding.kind {

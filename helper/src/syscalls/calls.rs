@@ -65,6 +65,7 @@ fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
     let jump_slot = match image.arch {
         Arch::X86_64 => elf::R_X86_64_JUMP_SLOT,
         Arch::Aarch64 => elf::R_AARCH64_JUMP_SLOT,
+        _ => return Vec::new(),
     };
     relocations
         .filter(|(_, r)| matches!(r.target(), RelocationTarget::Symbol(i) if wanted.contains_key(&i.0)))

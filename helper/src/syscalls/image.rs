@@ -49,9 +49,8 @@ impl<'data> Image<'data> {
             return Ok(None);
         }
         let file = ElfFile64::<Endianness>::parse(data).context("malformed ELF")?;
-        let arch = match file.elf_header().e_machine(file.endian()) {
-            elf::EM_X86_64 => Arch::X86_64,
-            elf::EM_AARCH64 => Arch::Aarch64,
+        let arch = match Arch::of_elf(file.elf_header().e_machine(file.endian()).0, 64, file.is_little_endian()) {
+            Some(arch @ (Arch::X86_64 | Arch::Aarch64)) => arch,
             _ => return Ok(None),
         };
         let endian = file.endian();

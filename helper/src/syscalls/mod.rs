@@ -123,6 +123,7 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, O
     let candidates = match image.arch {
         Arch::X86_64 => x86_64::candidates(image, &calls),
         Arch::Aarch64 => aarch64::candidates(image, &calls),
+        _ => Ok(Vec::new()),
     };
     let candidates = match candidates {
         Ok(candidates) if candidates.is_empty() => return (Vec::new(), None),
@@ -136,6 +137,7 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, O
     let (raw, analysed) = match image.arch {
         Arch::X86_64 => x86_64::sites(image, &functions, &calls, candidates, &mut budget),
         Arch::Aarch64 => aarch64::sites(image, &functions, candidates, &mut budget),
+        _ => (Vec::new(), 0),
     };
     let gave_up = (analysed < total).then_some(GaveUp::Decoding { limit: budget.limit(), analysed, candidates: total });
     let sites = raw

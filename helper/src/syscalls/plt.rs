@@ -25,6 +25,7 @@ pub(crate) fn stubs(image: &Image, slots: &HashSet<u64>) -> HashSet<u64> {
         match image.arch {
             Arch::X86_64 => x86_64_stubs(section.address(), bytes, slots, &mut out),
             Arch::Aarch64 => aarch64_stubs(section.address(), bytes, slots, &mut out),
+            _ => {}
         }
     }
     out

@@ -16,23 +16,7 @@ const GLIBC_FALLBACKS: &str = include_str!("../../../data/syscalls/glibc-fallbac
 /// The text of every table, for a fingerprint of what the analysis knows.
 pub(crate) const DATA: [&str; 4] = [X86_64, AARCH64, WRAPPERS, GLIBC_FALLBACKS];
 
-/// The architectures with a syscall table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Arch {
-    #[serde(rename = "x86_64")]
-    X86_64,
-    Aarch64,
-}
-
-impl Arch {
-    pub fn name(self) -> &'static str {
-        match self {
-            Arch::X86_64 => "x86_64",
-            Arch::Aarch64 => "aarch64",
-        }
-    }
-}
+pub use crate::arch::Arch;
 
 /// One row of a syscall table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,7 +30,7 @@ pub struct Syscall {
 }
 
 /// A syscall table of one architecture.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SyscallTable {
     by_number: HashMap<u64, Syscall>,
     by_name: HashMap<String, u64>,
@@ -68,13 +52,15 @@ impl SyscallTable {
         SyscallTable { by_number, by_name }
     }
 
-    /// The table of `arch`.
+    /// The table of `arch` (empty for an architecture without one).
     pub fn of(arch: Arch) -> &'static SyscallTable {
         static X86: OnceLock<SyscallTable> = OnceLock::new();
         static ARM: OnceLock<SyscallTable> = OnceLock::new();
+        static NONE: OnceLock<SyscallTable> = OnceLock::new();
         match arch {
             Arch::X86_64 => X86.get_or_init(|| SyscallTable::parse(X86_64)),
             Arch::Aarch64 => ARM.get_or_init(|| SyscallTable::parse(AARCH64)),
+            _ => NONE.get_or_init(SyscallTable::default),
         }
     }
 

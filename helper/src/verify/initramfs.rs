@@ -18,11 +18,9 @@ use anyhow::{bail, Context, Result};
 
 use super::{closure::Closure, cpio::Cpio, sysroot};
 use crate::{
-    elf::{
-        resolve::{default_dirs, SearchPath},
-        ElfInfo,
-    },
-    profile::GLIBC_SYSTEM_LIBS,
+    arch::{default_dirs, Arch},
+    elf::{resolve::SearchPath, ElfInfo},
+    profile::is_glibc_system_lib,
 };
 
 /// Marker lines of the /init script.
@@ -104,7 +102,7 @@ pub fn build(
         };
         let mut missing = Vec::new();
         if let Ok(info) = ElfInfo::parse(&data) {
-            if info.arch != "x86_64" {
+            if info.arch != Arch::X86_64.name() {
                 placed.push(Placed {
                     file: file.clone(),
                     inside: None,
@@ -161,7 +159,7 @@ fn needed_closure(file: &Path, info: &ElfInfo, sysroot: &Path, libs: &mut BTreeM
                 continue;
             }
             // The C library always comes from the target, whatever RPATH says.
-            let found = if GLIBC_SYSTEM_LIBS.contains(&soname.as_str()) {
+            let found = if is_glibc_system_lib(soname) {
                 SearchPath { dirs: target_dirs.clone() }.find(soname, &info)
             } else {
                 search.find(soname, &info)
