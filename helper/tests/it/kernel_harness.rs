@@ -129,11 +129,10 @@ fn qemu_available() -> bool {
         .and_then(|q| Command::new(q).arg("--version").output().ok())
         .is_some_and(|o| o.status.success());
     if !starts {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "qemu-system-x86_64 cannot start under CI (scripts/install-deps.sh installs qemu-system-x86)"
+        common::skip(
+            "qemu-system-x86_64 cannot start here (scripts/install-deps.sh installs qemu-system-x86): \
+             the real-kernel harness cannot boot Debian 11's kernel",
         );
-        eprintln!("SKIP: qemu-system-x86_64 cannot start here: the real-kernel harness cannot boot Debian 11's kernel");
     }
     starts
 }

@@ -279,24 +279,10 @@ fn eval_json(nix_instantiate: &Path, expr: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn nix_tool(name: &str) -> Option<PathBuf> {
-    match which::which(name) {
-        Ok(p) => Some(p),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{name} is missing under CI; scripts/install-deps.sh installs it"
-            );
-            eprintln!("SKIP: {name} not found (scripts/install-deps.sh installs nix-bin)");
-            None
-        }
-    }
-}
-
 /// Nix's own parser accepts every checked-in overlay and the index.
 #[test]
 fn nix_parses_the_checked_in_overlays() {
-    let Some(nix_instantiate) = nix_tool("nix-instantiate") else { return };
+    let Some(nix_instantiate) = common::nix_tool("nix-instantiate") else { return };
     let dir = repo().join(overlay::OVERLAY_DIR);
     for entry in fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -324,11 +310,8 @@ fn nix_parses_the_checked_in_overlays() {
 /// gnutls-like derivation built with the tree's own stdenv.
 #[test]
 fn overlay_evaluates_against_a_real_nixpkgs_tree() {
-    let Some(tree) = std::env::var_os("COMPAT_NIXPKGS").filter(|v| !v.is_empty()) else {
-        eprintln!("SKIP: COMPAT_NIXPKGS is unset (a nixpkgs checkout, e.g. github:auxolotl/core); overlay evaluation not tested");
-        return;
-    };
-    let Some(nix_instantiate) = nix_tool("nix-instantiate") else { return };
+    let Some(tree) = common::nixpkgs_tree("overlay evaluation not tested") else { return };
+    let Some(nix_instantiate) = common::nix_tool("nix-instantiate") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let rules = RuleSet::builtin().unwrap();
     let buster = release("debian-10", "2.28", "4.19");

@@ -51,15 +51,7 @@ in
 "#;
 
 fn nix_ready() -> bool {
-    if which::which("nix-instantiate").is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "nix-instantiate missing under CI; scripts/install-deps.sh installs nix-bin"
-    );
-    eprintln!("SKIP: nix-instantiate not found (scripts/install-deps.sh installs nix-bin)");
-    false
+    common::nix_tool("nix-instantiate").is_some()
 }
 
 fn compat(args: &[&str]) -> Output {
@@ -245,12 +237,7 @@ fn attr_option_and_non_default_outputs() {
 /// included). Prints the time taken; the speed target lives in bench/plan.sh.
 #[test]
 fn plan_of_bash_in_a_real_nixpkgs_tree() {
-    let Some(tree) = std::env::var_os("COMPAT_NIXPKGS").filter(|v| !v.is_empty()) else {
-        eprintln!(
-            "SKIP: COMPAT_NIXPKGS is unset (a nixpkgs checkout, e.g. github:auxolotl/core); plan of bash not tested"
-        );
-        return;
-    };
+    let Some(tree) = common::nixpkgs_tree("plan of bash not tested") else { return };
     if !nix_ready() {
         return;
     }
@@ -279,12 +266,7 @@ fn plan_of_bash_in_a_real_nixpkgs_tree() {
 /// no longer matches it), and the linux-pam fixup.
 #[test]
 fn plan_through_the_compat_package_set() {
-    let Some(tree) = std::env::var_os("COMPAT_NIXPKGS").filter(|v| !v.is_empty()) else {
-        eprintln!(
-            "SKIP: COMPAT_NIXPKGS is unset (a nixpkgs checkout, e.g. github:auxolotl/core); compat set not planned"
-        );
-        return;
-    };
+    let Some(tree) = common::nixpkgs_tree("compat set not planned") else { return };
     if !nix_ready() {
         return;
     }
@@ -318,12 +300,7 @@ fn plan_through_the_compat_package_set() {
 /// repository's flake and its nixpkgs input pointed at COMPAT_NIXPKGS.
 #[test]
 fn plan_of_this_flakes_compat_set() {
-    let Some(tree) = std::env::var_os("COMPAT_NIXPKGS").filter(|v| !v.is_empty()) else {
-        eprintln!(
-            "SKIP: COMPAT_NIXPKGS is unset (a nixpkgs checkout, e.g. github:auxolotl/core); flake plan not tested"
-        );
-        return;
-    };
+    let Some(tree) = common::nixpkgs_tree("flake plan not tested") else { return };
     if !nix_ready() {
         return;
     }

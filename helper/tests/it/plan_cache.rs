@@ -49,20 +49,15 @@ in
 "#;
 
 fn prerequisites() -> Option<PathBuf> {
-    let ci = std::env::var_os("CI").is_some();
-    if which::which("nix-build").is_err() {
-        assert!(!ci, "nix-build missing under CI; scripts/install-deps.sh installs nix-bin");
-        eprintln!("SKIP: nix-build not found (scripts/install-deps.sh installs nix-bin); plan --cache not tested");
-        return None;
+    common::nix_tool("nix-build")?;
+    let busybox = which::which("busybox").ok().or_else(|| Some(PathBuf::from("/bin/busybox")).filter(|p| p.exists()));
+    if busybox.is_none() {
+        common::skip(
+            "no busybox to build the test derivations with (scripts/install-deps.sh installs busybox-static); \
+             plan --cache not tested",
+        );
     }
-    match which::which("busybox").ok().or_else(|| Some(PathBuf::from("/bin/busybox")).filter(|p| p.exists())) {
-        Some(b) => Some(b),
-        None => {
-            assert!(!ci, "busybox missing under CI; scripts/install-deps.sh installs busybox-static");
-            eprintln!("SKIP: no busybox (busybox-static) to build the test derivations with; plan --cache not tested");
-            None
-        }
-    }
+    busybox
 }
 
 /// Runs a Nix tool with the test's configuration; panics with its message on failure.
@@ -294,8 +289,7 @@ fn plan_counts_match_nix_dry_run_against_a_file_cache() {
             assert_eq!(nix_fetch.len(), 3);
         }
         None => {
-            assert!(std::env::var_os("CI").is_none(), "python3 -m http.server did not start under CI");
-            eprintln!("SKIP: python3 -m http.server did not start; the HTTP cache is not tested");
+            common::skip("python3 -m http.server did not start; the HTTP cache is not tested");
         }
     }
 

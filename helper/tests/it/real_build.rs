@@ -41,10 +41,7 @@ fn ladder() -> Option<&'static Ladder> {
     static LADDER: OnceLock<Option<Ladder>> = OnceLock::new();
     LADDER
         .get_or_init(|| {
-            if std::env::var_os("COMPAT_NIXPKGS").is_none_or(|v| v.is_empty()) {
-                eprintln!("SKIP: COMPAT_NIXPKGS is unset: the real-build ladder needs a nixpkgs-derived tree");
-                return None;
-            }
+            common::nixpkgs_tree("the real-build ladder not built")?;
             let out = Command::new(repo_root().join("scripts/real-build.sh"))
                 .arg("--json")
                 .output()

@@ -41,22 +41,62 @@ pub fn write_executable(path: &Path, contents: impl AsRef<[u8]>, mode: u32) {
     assert!(status.success(), "install {} failed: {status}", path.display());
 }
 
-/// A prerequisite given by environment variable. When it is missing the test
-/// prints a SKIP line and returns `None` -- except under CI (`CI` set), where
-/// scripts/test.sh always provides it, so a missing one is a failure.
+/// A test that cannot run here says so and returns: prints `SKIP: {why}`.
+/// Under CI (`CI` set) scripts/install-deps.sh and scripts/test.sh provide
+/// everything such a test needs, so there a missing one is a failure.
+pub fn skip(why: &str) {
+    assert!(env::var_os("CI").is_none(), "under CI, where it must not be missing: {why}");
+    eprintln!("SKIP: {why}");
+}
+
+/// The path an environment variable names, when it is set and not empty;
+/// a path named that does not exist is a failure (a misspelt path must not
+/// pass as a skipped test).
+fn path_from_env(var: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env::var_os(var).filter(|v| !v.is_empty())?);
+    assert!(p.exists(), "{var}={} does not exist", p.display());
+    Some(p)
+}
+
+/// A prerequisite given by environment variable, which scripts/test.sh
+/// always provides: when it is missing the test `skip`s (a failure under CI).
 pub fn prerequisite(var: &str, what: &str) -> Option<PathBuf> {
-    match env::var_os(var) {
-        Some(v) if !v.is_empty() => {
-            let p = PathBuf::from(v);
-            assert!(p.exists(), "{var}={} does not exist", p.display());
-            Some(p)
-        }
-        _ => {
-            assert!(env::var_os("CI").is_none(), "{var} ({what}) is unset under CI; scripts/test.sh sets it");
-            eprintln!("SKIP: {var} is unset ({what}); run scripts/test.sh to provide it");
-            None
-        }
+    let p = path_from_env(var);
+    if p.is_none() {
+        skip(&format!("{var} is unset ({what}); run scripts/test.sh to provide it"));
     }
+    p
+}
+
+/// An optional input given by environment variable, which even CI may lack
+/// (so a missing one is never a failure): when it is unset the test prints a
+/// SKIP line naming the variable, what it names and what is `untested`.
+pub fn optional_input(var: &str, what: &str, untested: &str) -> Option<PathBuf> {
+    let p = path_from_env(var);
+    if p.is_none() {
+        eprintln!("SKIP: {var} is unset ({what}); {untested}");
+    }
+    p
+}
+
+/// A nixpkgs-derived tree from `COMPAT_NIXPKGS` (none can be fetched under
+/// CI, so it is optional there too).
+pub fn nixpkgs_tree(untested: &str) -> Option<PathBuf> {
+    optional_input("COMPAT_NIXPKGS", "a nixpkgs-derived tree, e.g. a checkout of github:auxolotl/core", untested)
+}
+
+/// A Nix program (nix-instantiate, nix-build, ...) on PATH, or a `skip`.
+pub fn nix_tool(name: &str) -> Option<PathBuf> {
+    tool(name, "scripts/install-deps.sh installs nix-bin")
+}
+
+/// The program `name` on PATH, or a `skip` saying how to get it.
+pub fn tool(name: &str, hint: &str) -> Option<PathBuf> {
+    let found = which::which(name).ok();
+    if found.is_none() {
+        skip(&format!("{name} not found ({hint})"));
+    }
+    found
 }
 
 /// The Debian 11 sysroot root dir made by scripts/debian-bullseye.sh (the
@@ -126,11 +166,7 @@ pub fn report_file<'r>(report: &'r Value, path: &Path) -> &'r Value {
 /// scripts/install-deps.sh installs both, so it is a failure.
 pub fn aarch64_gcc() -> Option<PathBuf> {
     let hint = "scripts/install-deps.sh installs gcc-aarch64-linux-gnu and libc6-dev-arm64-cross";
-    let Ok(gcc) = which::which("aarch64-linux-gnu-gcc") else {
-        assert!(env::var_os("CI").is_none(), "aarch64-linux-gnu-gcc is missing under CI; {hint}");
-        eprintln!("SKIP: aarch64-linux-gnu-gcc is missing ({hint})");
-        return None;
-    };
+    let gcc = tool("aarch64-linux-gnu-gcc", hint)?;
     let dir = tempfile::tempdir().expect("temp dir for the aarch64 probe");
     let src = dir.path().join("probe.c");
     std::fs::write(&src, "#include <unistd.h>\nint main(void) { return (int)getpid(); }\n")
@@ -140,10 +176,9 @@ pub fn aarch64_gcc() -> Option<PathBuf> {
         return Some(gcc);
     }
     let why = String::from_utf8_lossy(&out.stderr);
-    assert!(env::var_os("CI").is_none(), "aarch64-linux-gnu-gcc cannot build a program under CI ({hint}):\n{why}");
-    eprintln!(
-        "SKIP: aarch64-linux-gnu-gcc cannot build a program ({hint}): {}",
-        why.lines().find(|l| l.contains("error")).unwrap_or_default()
-    );
+    skip(&format!(
+        "aarch64-linux-gnu-gcc cannot build a program ({hint}): {}",
+        why.lines().find(|l| l.contains("error")).unwrap_or(why.trim())
+    ));
     None
 }
