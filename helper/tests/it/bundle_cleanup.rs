@@ -153,35 +153,32 @@ fn assert_interrupted(out: &Output, code: i32, work: &Work) {
     assert_eq!(fs::read_dir(work.app.join("share/data")).unwrap().count(), 48, "the input is untouched");
 }
 
+/// Starts a bundle with `args` (its patchelf blocks), waits until `ready`,
+/// sends `sig`, and checks the bundle ended interrupted with exit status
+/// `code`, leaving nothing behind.
+fn interrupt(args: &[&str], what: &str, ready: fn(&Work) -> bool, sig: libc::c_int, code: i32) {
+    let w = work(BLOCKING);
+    let mut child = w.command(args).spawn().unwrap();
+    wait_until(&mut child, what, || ready(&w));
+    assert!(w.started_writing(), "the bundle is half-made when the signal comes");
+    signal(&child, sig);
+    let out = child.wait_with_output().unwrap();
+    assert_interrupted(&out, code, &w);
+}
+
 #[test]
 fn sigint_during_the_copy_leaves_no_directory() {
-    let w = work(BLOCKING);
-    let mut child = w.command(&["--dir", "dist"]).spawn().unwrap();
-    wait_until(&mut child, "the bundle started writing", || w.started_writing());
-    signal(&child, libc::SIGINT);
-    let out = child.wait_with_output().unwrap();
-    assert_interrupted(&out, 130, &w);
+    interrupt(&["--dir", "dist"], "the bundle started writing", Work::started_writing, libc::SIGINT, 130);
 }
 
 #[test]
 fn sigterm_while_patchelf_runs_leaves_no_staging_dir_and_no_partial_archive() {
-    let w = work(BLOCKING);
-    let mut child = w.command(&["-o", "app.tar.gz", "--dir", "dist"]).spawn().unwrap();
-    wait_until(&mut child, "patchelf runs", || w.patchelf_runs());
-    assert!(w.started_writing(), "the bundle is half-made when the signal comes");
-    signal(&child, libc::SIGTERM);
-    let out = child.wait_with_output().unwrap();
-    assert_interrupted(&out, 143, &w);
+    interrupt(&["-o", "app.tar.gz", "--dir", "dist"], "patchelf runs", Work::patchelf_runs, libc::SIGTERM, 143);
 }
 
 #[test]
 fn sigint_with_only_an_archive_leaves_nothing_in_tmpdir() {
-    let w = work(BLOCKING);
-    let mut child = w.command(&["-o", "app.tar.gz"]).spawn().unwrap();
-    wait_until(&mut child, "patchelf runs", || w.patchelf_runs());
-    signal(&child, libc::SIGINT);
-    let out = child.wait_with_output().unwrap();
-    assert_interrupted(&out, 130, &w);
+    interrupt(&["-o", "app.tar.gz"], "patchelf runs", Work::patchelf_runs, libc::SIGINT, 130);
 }
 
 #[test]

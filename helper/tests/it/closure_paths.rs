@@ -57,6 +57,10 @@ fn s(p: &Path) -> &str {
 
 const TARGET: [&str; 4] = ["--glibc", "2.36", "--kernel", "5.10"];
 
+/// Where a closure may hold the library: (name of the case, path in the closure).
+const PLACES: [(&str, &str); 3] =
+    [("direct", "libfoo.so.1"), ("in-lib", "lib/libfoo.so.1"), ("deeper", "lib/foo/x86/libfoo.so.1")];
+
 fn scan(args: &[&str]) -> (Output, Option<Value>) {
     let out = common::compat(&[&["scan", "--json", "--no-syscalls", "--portable"][..], &TARGET, args].concat());
     let json = serde_json::from_slice(&out.stdout).ok();
@@ -80,8 +84,7 @@ fn scan_finds_a_closure_library_directly_in_it_in_its_lib_dir_and_deeper() {
     let findings = findings_of(&report, &f.prog).unwrap();
     assert!(findings.iter().any(|x| x["kind"] == "missing-library" && x["library"] == "libfoo.so.1"), "{report:#}");
 
-    for (name, rel) in [("direct", "libfoo.so.1"), ("in-lib", "lib/libfoo.so.1"), ("deeper", "lib/foo/x86/libfoo.so.1")]
-    {
+    for (name, rel) in PLACES {
         let closure = closure_with_lib(tmp.path(), name, rel, &f.lib);
         let (out, report) = scan(&["--closure", s(&closure), s(bin)]);
         let report = report.unwrap_or_else(|| panic!("{name}: {}", String::from_utf8_lossy(&out.stderr)));
@@ -127,8 +130,7 @@ fn bundle_finds_a_closure_library_directly_in_it_in_its_lib_dir_and_deeper() {
     assert_eq!(out.status.code(), Some(2), "without a closure the library is not found: {err}");
     assert!(err.contains("needs libfoo.so.1"), "{err}");
 
-    for (name, rel) in [("direct", "libfoo.so.1"), ("in-lib", "lib/libfoo.so.1"), ("deeper", "lib/foo/x86/libfoo.so.1")]
-    {
+    for (name, rel) in PLACES {
         let closure = closure_with_lib(tmp.path(), name, rel, &f.lib);
         let dist = tmp.path().join(format!("dist-{name}"));
         let out = bundle(&[s(&f.prog), "--dir", s(&dist), "--json", "--closure", s(&closure)]);

@@ -58,18 +58,13 @@ fn glibc_symbol_versions_are_named_with_their_symbols() {
 
     let (report, code) = scan(&["--profile", "debian-11", d.to_str().unwrap()]);
     assert_eq!(code, 1, "{report:#}");
-    assert_eq!(
-        findings(&report, &d.join("arc4random"), "error"),
-        set([start.clone(), glibc("GLIBC_2.36", &["arc4random"])])
-    );
-    assert_eq!(
-        findings(&report, &d.join("sigabbrev"), "error"),
-        set([start.clone(), glibc("GLIBC_2.32", &["sigabbrev_np"])])
-    );
-    assert_eq!(
-        findings(&report, &d.join("single"), "error"),
-        set([start.clone(), glibc("GLIBC_2.32", &["__libc_single_threaded"])])
-    );
+    for (name, needs, symbol) in [
+        ("arc4random", "GLIBC_2.36", "arc4random"),
+        ("sigabbrev", "GLIBC_2.32", "sigabbrev_np"),
+        ("single", "GLIBC_2.32", "__libc_single_threaded"),
+    ] {
+        assert_eq!(findings(&report, &d.join(name), "error"), set([start.clone(), glibc(needs, &[symbol])]), "{name}");
+    }
     assert_eq!(findings(&report, &d.join("gettid"), "error"), set([start.clone()]));
     let file = report["files"]
         .as_array()

@@ -96,19 +96,13 @@ fn a_boot_that_times_out_says_so_and_not_that_it_ran() {
     let (qemu, marker) = fake_qemu(dir.path(), "exec sleep 30");
     let kernel = dir.path().join("vmlinuz");
     std::fs::write(&kernel, b"never boots").unwrap();
+    let (qemu, kernel) = (qemu.display().to_string(), kernel.display().to_string());
+    let verify = |extra: &[&str]| {
+        let args = ["verify", "--timeout", "1", "--qemu", &qemu, "--kernel-image", &kernel, "--sysroot", "/"];
+        common::compat(&[&args[..], extra, &["/bin/true"]].concat())
+    };
     let started = std::time::Instant::now();
-    let out = common::compat(&[
-        "verify",
-        "--timeout",
-        "1",
-        "--qemu",
-        &qemu.display().to_string(),
-        "--kernel-image",
-        &kernel.display().to_string(),
-        "--sysroot",
-        "/",
-        "/bin/true",
-    ]);
+    let out = verify(&[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(marker.exists(), "the fake qemu was not started: {stderr}");
@@ -118,19 +112,7 @@ fn a_boot_that_times_out_says_so_and_not_that_it_ran() {
     assert!(stdout.contains("did not reach /init: the boot timed out after 1s"), "{stdout}");
     assert!(stdout.contains("/bin/true: not run: the boot timed out before it ran"), "{stdout}");
 
-    let json = common::compat(&[
-        "verify",
-        "--json",
-        "--timeout",
-        "1",
-        "--qemu",
-        &qemu.display().to_string(),
-        "--kernel-image",
-        &kernel.display().to_string(),
-        "--sysroot",
-        "/",
-        "/bin/true",
-    ]);
+    let json = verify(&["--json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!((v["timed_out"].as_bool(), v["finished"].as_bool()), (Some(true), Some(false)), "{v}");
 }
