@@ -4,6 +4,11 @@
 
 use crate::common;
 
+use std::{
+    path::{Path, PathBuf},
+    process::Output,
+};
+
 #[test]
 fn a_missing_kernel_is_a_usage_error_naming_it() {
     let out = common::compat(&["verify", "--kernel-image", "/nonexistent/vmlinuz", "--sysroot", "/", "/bin/true"]);
@@ -35,12 +40,28 @@ fn help_teaches_with_examples() {
     }
 }
 
-/// A stand-in for qemu: a script that records it was started, then runs `body`.
-fn fake_qemu(dir: &std::path::Path, body: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let marker = dir.join("qemu-was-started");
-    let script = dir.join("fake-qemu");
-    common::write_executable(&script, format!("#!/bin/sh\ntouch '{}'\n{body}\n", marker.display()), 0o755);
-    (script, marker)
+/// A stand-in for qemu (a script that records it was started, then runs a
+/// given body) and a kernel image it never boots.
+struct FakeBoot {
+    qemu: String,
+    marker: PathBuf,
+    kernel: String,
+}
+
+impl FakeBoot {
+    fn new(dir: &Path, body: &str) -> FakeBoot {
+        let marker = dir.join("qemu-was-started");
+        let script = dir.join("fake-qemu");
+        common::write_executable(&script, format!("#!/bin/sh\ntouch '{}'\n{body}\n", marker.display()), 0o755);
+        let kernel = dir.join("vmlinuz");
+        std::fs::write(&kernel, b"never booted").unwrap();
+        FakeBoot { qemu: script.display().to_string(), marker, kernel: kernel.display().to_string() }
+    }
+
+    /// `compat verify --qemu QEMU --kernel-image KERNEL ARGS...`
+    fn verify(&self, args: &[&str]) -> Output {
+        common::compat(&[&["verify", "--qemu", &self.qemu, "--kernel-image", &self.kernel][..], args].concat())
+    }
 }
 
 fn have_busybox() -> bool {
@@ -57,18 +78,16 @@ fn have_busybox() -> bool {
 #[test]
 fn a_missing_file_is_a_usage_error_before_any_boot() {
     let dir = tempfile::TempDir::new().unwrap();
-    let (qemu, marker) = fake_qemu(dir.path(), "exit 0");
-    let kernel = dir.path().join("vmlinuz");
-    std::fs::write(&kernel, b"not booted").unwrap();
+    let boot = FakeBoot::new(dir.path(), "exit 0");
     let missing = dir.path().join("no-such-program");
-    let nonexistent_kernel = dir.path().join("no-such-vmlinuz");
-    for kernel in [&kernel, &nonexistent_kernel] {
+    let nonexistent_kernel = dir.path().join("no-such-vmlinuz").display().to_string();
+    for kernel in [&boot.kernel, &nonexistent_kernel] {
         let out = common::compat(&[
             "verify",
             "--qemu",
-            &qemu.display().to_string(),
+            &boot.qemu,
             "--kernel-image",
-            &kernel.display().to_string(),
+            kernel,
             "--sysroot",
             "/",
             "/bin/true",
@@ -80,7 +99,7 @@ fn a_missing_file_is_a_usage_error_before_any_boot() {
         assert!(first.contains(&*missing.display().to_string()), "the missing file is named first: {stderr}");
         assert!(first.contains("cannot read"), "{stderr}");
         assert!(!stderr.contains("/bin/true"), "only the bad input is named: {stderr}");
-        assert!(!marker.exists(), "qemu was started for a missing input");
+        assert!(!boot.marker.exists(), "qemu was started for a missing input");
         assert!(out.stdout.is_empty(), "no report for a run that did not happen");
     }
 }
@@ -93,26 +112,19 @@ fn a_boot_that_times_out_says_so_and_not_that_it_ran() {
         return;
     }
     let dir = tempfile::TempDir::new().unwrap();
-    let (qemu, marker) = fake_qemu(dir.path(), "exec sleep 30");
-    let kernel = dir.path().join("vmlinuz");
-    std::fs::write(&kernel, b"never boots").unwrap();
-    let (qemu, kernel) = (qemu.display().to_string(), kernel.display().to_string());
-    let verify = |extra: &[&str]| {
-        let args = ["verify", "--timeout", "1", "--qemu", &qemu, "--kernel-image", &kernel, "--sysroot", "/"];
-        common::compat(&[&args[..], extra, &["/bin/true"]].concat())
-    };
+    let boot = FakeBoot::new(dir.path(), "exec sleep 30");
     let started = std::time::Instant::now();
-    let out = verify(&[]);
+    let out = boot.verify(&["--timeout", "1", "--sysroot", "/", "/bin/true"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(marker.exists(), "the fake qemu was not started: {stderr}");
+    assert!(boot.marker.exists(), "the fake qemu was not started: {stderr}");
     assert!(started.elapsed().as_secs() < 20, "the timeout did not stop the boot");
     assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
     assert!(!stdout.contains("booted and ran"), "{stdout}");
     assert!(stdout.contains("did not reach /init: the boot timed out after 1s"), "{stdout}");
     assert!(stdout.contains("/bin/true: not run: the boot timed out before it ran"), "{stdout}");
 
-    let json = verify(&["--json"]);
+    let json = boot.verify(&["--json", "--timeout", "1", "--sysroot", "/", "/bin/true"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!((v["timed_out"].as_bool(), v["finished"].as_bool()), (Some(true), Some(false)), "{v}");
 }
@@ -122,16 +134,9 @@ fn a_boot_that_times_out_says_so_and_not_that_it_ran() {
 #[test]
 fn a_bad_closure_is_a_usage_error_naming_it() {
     let dir = tempfile::TempDir::new().unwrap();
-    let (qemu, marker) = fake_qemu(dir.path(), "exit 0");
-    let kernel = dir.path().join("vmlinuz");
-    std::fs::write(&kernel, b"not booted").unwrap();
+    let boot = FakeBoot::new(dir.path(), "exit 0");
     let absent_list = dir.path().join("closure.txt");
-    let out = common::compat(&[
-        "verify",
-        "--qemu",
-        &qemu.display().to_string(),
-        "--kernel-image",
-        &kernel.display().to_string(),
+    let out = boot.verify(&[
         "--store-root",
         &dir.path().display().to_string(),
         "--closure",
@@ -144,12 +149,12 @@ fn a_bad_closure_is_a_usage_error_naming_it() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("/nix/store/00000000000000000000000000000000-gone"), "{stderr}");
     assert!(stderr.contains(&*absent_list.display().to_string()), "{stderr}");
-    assert!(!marker.exists(), "qemu was started for a bad closure");
+    assert!(!boot.marker.exists(), "qemu was started for a bad closure");
 
     let both = common::compat(&[
         "verify",
         "--kernel-image",
-        &kernel.display().to_string(),
+        &boot.kernel,
         "--sysroot",
         "/",
         "--closure",
@@ -157,7 +162,7 @@ fn a_bad_closure_is_a_usage_error_naming_it() {
         "/bin/true",
     ]);
     assert_eq!(both.status.code(), Some(2), "--sysroot and --closure together are refused");
-    let neither = common::compat(&["verify", "--kernel-image", &kernel.display().to_string(), "/bin/true"]);
+    let neither = common::compat(&["verify", "--kernel-image", &boot.kernel, "/bin/true"]);
     assert_eq!(neither.status.code(), Some(2), "one of --sysroot / --closure is required");
 }
 
