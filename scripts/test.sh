@@ -57,9 +57,9 @@ step "nix tests again under current Nix (Debian 13's 2.26, empty store)" scripts
 step "a signed binary cache: substitution into an empty store; untrusted and tampered refused" tests/cache/signed-cache.sh
 step "a remote builder over ssh on loopback: built there with --max-jobs 0 here, identical to a local build" tests/remote/ssh-builder.sh
 step "real-kernel harness: compat scan vs Debian 11's 5.10 kernel under qemu" \
-  cargo test --test kernel_harness -- --ignored --nocapture
+  cargo test --test it kernel_harness:: -- --ignored --nocapture
 step "real-build ladder: glibc 2.31 and programs built by Nix with GCC 14.2 / binutils 2.44 / make 4.4.1, proven on Debian 11" \
-  cargo test --test real_build -- --ignored --nocapture --test-threads 1
+  cargo test --test it real_build:: -- --ignored --nocapture --test-threads 1
 
 echo "== summary"
 for name in "${passed[@]}"; do echo "ok   $name"; done
