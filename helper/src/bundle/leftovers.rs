@@ -8,6 +8,7 @@ use std::{
 };
 
 use serde::Serialize;
+use walkdir::WalkDir;
 
 use super::{path_map::PathMap, shell_wrapper, store_refs, FileFinding};
 use crate::finding::{Finding, FindingKind, Severity};
@@ -31,21 +32,16 @@ pub struct Leftovers {
     pub errors: Vec<String>,
 }
 
-/// Every regular file under `root`, relative to it, sorted.
+/// Every regular file under `root`, relative to it, sorted. What cannot be
+/// read is left out.
 pub fn regular_files(root: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = fs::read_dir(root.join(rel)) else { return };
-        for entry in entries.flatten() {
-            let rel = rel.join(entry.file_name());
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => walk(root, &rel, out),
-                Ok(t) if t.is_file() => out.push(rel),
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, Path::new(""), &mut out);
+    let mut out: Vec<PathBuf> = WalkDir::new(root)
+        .min_depth(1)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .collect();
     out.sort();
     out
 }

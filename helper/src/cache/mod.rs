@@ -36,6 +36,7 @@ use std::{
 use rayon::prelude::*;
 
 use serde::{de::DeserializeOwned, Serialize};
+use walkdir::WalkDir;
 
 pub use key::Key;
 
@@ -360,22 +361,19 @@ pub fn clean(root: &Path) -> io::Result<usize> {
     }
 }
 
-/// Every file in the two levels of `root`.
+/// Every file in the two levels of `root`, sorted.
 fn files(root: &Path) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    let top = match fs::read_dir(root) {
-        Ok(top) => top,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(out),
-        Err(err) => return Err(err),
-    };
-    for dir in top {
-        let dir = dir?;
-        if !dir.file_type()?.is_dir() {
-            out.push(dir.path());
-            continue;
-        }
-        for file in fs::read_dir(dir.path())? {
-            out.push(file?.path());
+    for entry in WalkDir::new(root).min_depth(1).max_depth(2) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) if err.depth() == 0 && err.io_error().is_some_and(|e| e.kind() == io::ErrorKind::NotFound) => {
+                return Ok(out)
+            }
+            Err(err) => return Err(err.into()),
+        };
+        if entry.depth() == 2 || !entry.file_type().is_dir() {
+            out.push(entry.into_path());
         }
     }
     out.sort();

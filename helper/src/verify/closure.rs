@@ -13,6 +13,7 @@ use std::{
 };
 
 use anyhow::{Context, Result};
+use walkdir::WalkDir;
 
 use super::{cpio::Cpio, sysroot};
 use crate::elf::{resolve::SearchPath, ElfInfo};
@@ -128,26 +129,31 @@ impl Closure {
     }
 }
 
-/// `host` (a file, symlink or directory) into the archive at `inside`.
+/// `host` (a file, symlink or directory, with everything under it) into the
+/// archive at `inside`; each directory's entries in name order.
 fn add_tree(cpio: &mut Cpio, host: &Path, inside: &str) -> Result<()> {
-    let meta = fs::symlink_metadata(host).with_context(|| format!("{}: cannot read", host.display()))?;
-    if meta.file_type().is_symlink() {
-        let target = fs::read_link(host).with_context(|| format!("reading link {}", host.display()))?;
-        cpio.symlink(inside, &target.to_string_lossy());
-    } else if meta.is_dir() {
-        cpio.dir(inside);
-        let mut entries: Vec<_> = fs::read_dir(host)
-            .with_context(|| format!("{}: cannot list", host.display()))?
-            .collect::<std::io::Result<_>>()
-            .with_context(|| format!("{}: cannot list", host.display()))?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let name = entry.file_name();
-            add_tree(cpio, &entry.path(), &format!("{inside}/{}", name.to_string_lossy()))?;
+    for entry in WalkDir::new(host).follow_root_links(false).sort_by_file_name() {
+        let entry = entry.map_err(|err| {
+            let context = format!("{}: cannot read", err.path().unwrap_or(host).display());
+            // Without following symlinks there is no loop: every error is the system's.
+            let cause = err.into_io_error().map_or_else(|| anyhow::anyhow!("a symlink loop"), anyhow::Error::new);
+            cause.context(context)
+        })?;
+        let path = entry.path();
+        let rel = path.strip_prefix(host)?;
+        let inside =
+            if rel.as_os_str().is_empty() { inside.to_string() } else { format!("{inside}/{}", rel.to_string_lossy()) };
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            let target = fs::read_link(path).with_context(|| format!("reading link {}", path.display()))?;
+            cpio.symlink(&inside, &target.to_string_lossy());
+        } else if kind.is_dir() {
+            cpio.dir(&inside);
+        } else if kind.is_file() {
+            let meta = entry.metadata().with_context(|| format!("{}: cannot read", path.display()))?;
+            let data = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            cpio.file(&inside, meta.permissions().mode(), &data);
         }
-    } else if meta.is_file() {
-        let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
-        cpio.file(inside, meta.permissions().mode(), &data);
     }
     Ok(())
 }
