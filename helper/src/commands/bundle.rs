@@ -1,20 +1,14 @@
 //! `compat bundle`: Make a self-contained artifact that runs on the target without Nix.
 
-use std::{io::IsTerminal, path::PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use crate::{
     bundle::{self, Options},
-    commands::target::TargetArgs,
+    commands::{colour::report_style, target::TargetArgs},
     exit, scan,
 };
-
-/// Colour only on a terminal, and never with NO_COLOR set.
-fn style(terminal: bool) -> scan::human::Style {
-    let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    scan::human::Style { colour, quiet: false }
-}
 
 /// Make a self-contained artifact that runs on the target without Nix.
 ///
@@ -117,7 +111,11 @@ pub fn run(args: Args) -> Result<u8> {
         if args.json {
             println!("{}", serde_json::to_string_pretty(&outcome.report)?);
         } else {
-            scan::human::write(&mut std::io::stdout().lock(), &outcome.report, style(std::io::stdout().is_terminal()))?;
+            scan::human::write(
+                &mut std::io::stdout().lock(),
+                &outcome.report,
+                report_style(&std::io::stdout(), false),
+            )?;
         }
         eprintln!(
             "compat bundle: refused: the bundle would not run on {} (report above); nothing written. \
@@ -127,7 +125,7 @@ pub fn run(args: Args) -> Result<u8> {
         return Ok(exit::FOUND);
     }
     if outcome.manifest.forced {
-        scan::human::write(&mut std::io::stderr().lock(), &outcome.report, style(std::io::stderr().is_terminal()))?;
+        scan::human::write(&mut std::io::stderr().lock(), &outcome.report, report_style(&std::io::stderr(), false))?;
         eprintln!(
             "compat bundle: WARNING: --force: bundling what will NOT run on {} (findings above, also in the manifest)",
             opts.profile.label()

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 pub mod bundle;
 pub mod cache;
+mod colour;
 pub mod eval;
 pub mod fixups;
 pub mod plan;

@@ -157,15 +157,14 @@ pub fn run(args: Args) -> Result<u8> {
 
 fn print(report: &scan::Report, json: bool, quiet: bool) -> io::Result<()> {
     let stdout = io::stdout();
-    let terminal = stdout.is_terminal();
+    let style = super::colour::report_style(&stdout, quiet);
     // Stdout is line-buffered: one write per line of a large report otherwise.
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     if json {
         serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {
-        let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        human::write(&mut out, report, human::Style { colour, quiet })?;
+        human::write(&mut out, report, style)?;
     }
     out.flush()
 }
