@@ -24,11 +24,13 @@ pub mod key;
 
 use std::{
     collections::{HashMap, HashSet},
-    fs, io,
+    fs,
+    io::{self, Write},
     ops::Range,
+    os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     sync::{
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
     },
 };
@@ -42,6 +44,9 @@ pub use key::Key;
 
 /// The directory name under `$XDG_CACHE_HOME/compat`.
 pub const DIR_NAME: &str = "scan-facts";
+
+/// How a bucket being written is named until it is renamed into place.
+const TEMP_PREFIX: &str = ".tmp.";
 
 /// The cache directory the environment gives: `$XDG_CACHE_HOME/compat/scan-facts`,
 /// else `$HOME/.cache/compat/scan-facts`; `None` when neither is set.
@@ -96,7 +101,6 @@ pub struct Cache {
     refused: AtomicUsize,
     written: AtomicUsize,
     write_errors: AtomicUsize,
-    temp_counter: AtomicU64,
     /// Buckets read so far, by path.
     read: Mutex<HashMap<PathBuf, Arc<Bucket>>>,
     /// Entries stored and not yet written, by bucket: (path they are for, bytes).
@@ -117,7 +121,6 @@ impl Cache {
             refused: AtomicUsize::new(0),
             written: AtomicUsize::new(0),
             write_errors: AtomicUsize::new(0),
-            temp_counter: AtomicU64::new(0),
             read: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
         }
@@ -229,13 +232,15 @@ impl Cache {
         for (_, entry) in &entries {
             bytes.extend_from_slice(entry);
         }
-        // Unique per process and write: concurrent writers never share a temp file.
-        let temp =
-            dir.join(format!(".tmp.{}.{}", std::process::id(), self.temp_counter.fetch_add(1, Ordering::Relaxed)));
-        if let Err(err) = fs::write(&temp, &bytes).and_then(|()| fs::rename(&temp, path)) {
-            let _ = fs::remove_file(&temp);
-            return Err(err);
-        }
+        // A fresh name per write: concurrent writers never share a temp file,
+        // and one that is not renamed into place is removed. Made as
+        // fs::write makes a file (0666 less the umask), not tempfile's 0600.
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .permissions(fs::Permissions::from_mode(0o666))
+            .tempfile_in(dir)?;
+        temp.write_all(&bytes)?;
+        temp.persist(path).map_err(|err| err.error)?;
         Ok(())
     }
 
@@ -331,7 +336,7 @@ pub fn info(root: &Path, writer: &str) -> io::Result<Info> {
     for file in files(root)? {
         let bytes = fs::read(&file)?;
         info.bytes += bytes.len() as u64;
-        if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".tmp.")) {
+        if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(TEMP_PREFIX)) {
             info.entries += 1;
             info.corrupt += 1;
             continue;
