@@ -14,7 +14,7 @@ use walkdir::WalkDir;
 use super::cleanup;
 
 /// The top directory inside the archive `archive`, from its file name.
-pub fn top_dir(archive: &Path) -> Result<String> {
+pub(crate) fn top_dir(archive: &Path) -> Result<String> {
     let name = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let stem = name.strip_suffix(".tar.gz").or_else(|| name.strip_suffix(".tgz"));
     match stem {
@@ -42,7 +42,7 @@ fn entries(root: &Path) -> Result<Vec<PathBuf>> {
 /// Writes the directory `root` to `file` as a gzip-compressed tar whose
 /// entries sit under `top`. Each entry is written under the cleanup lock
 /// ([`cleanup::writing`]), so an interruption is handled between entries.
-pub fn write_tar_gz(root: &Path, top: &str, file: File) -> Result<()> {
+pub(crate) fn write_tar_gz(root: &Path, top: &str, file: File) -> Result<()> {
     let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::default()));
     tar.follow_symlinks(false);
     tar.mode(tar::HeaderMode::Deterministic);

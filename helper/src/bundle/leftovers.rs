@@ -16,25 +16,25 @@ use crate::finding::{Finding, FindingKind, Severity};
 /// A shell script that was rewritten.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScriptChange {
+pub(crate) struct ScriptChange {
     #[serde(serialize_with = "crate::path_text::one")]
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shebang: Option<String>,
-    pub rewritten: Vec<String>,
+    pub(crate) shebang: Option<String>,
+    pub(crate) rewritten: Vec<String>,
 }
 
 /// What the pass did and found.
 #[derive(Debug, Default)]
-pub struct Leftovers {
-    pub scripts: Vec<ScriptChange>,
-    pub findings: Vec<FileFinding>,
-    pub errors: Vec<String>,
+pub(crate) struct Leftovers {
+    pub(crate) scripts: Vec<ScriptChange>,
+    pub(crate) findings: Vec<FileFinding>,
+    pub(crate) errors: Vec<String>,
 }
 
 /// Every regular file under `root`, relative to it, sorted. What cannot be
 /// read is left out.
-pub fn regular_files(root: &Path) -> Vec<PathBuf> {
+pub(crate) fn regular_files(root: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = WalkDir::new(root)
         .min_depth(1)
         .into_iter()
@@ -47,7 +47,7 @@ pub fn regular_files(root: &Path) -> Vec<PathBuf> {
 }
 
 /// Runs the pass over the bundle in `staging`.
-pub fn sweep(staging: &Path, map: &PathMap) -> Leftovers {
+pub(crate) fn sweep(staging: &Path, map: &PathMap) -> Leftovers {
     let mut out = Leftovers::default();
     let prefixes = map.prefixes();
     for rel in regular_files(staging) {

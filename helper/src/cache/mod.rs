@@ -19,8 +19,8 @@
 //! cache knows nothing of what it stores: callers give a serde type and a
 //! `writer` string that changes whenever its meaning does.
 
-pub mod entry;
-pub mod key;
+pub(crate) mod entry;
+pub(crate) mod key;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -40,17 +40,17 @@ use rayon::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 use walkdir::WalkDir;
 
-pub use key::Key;
+pub(crate) use key::Key;
 
 /// The directory name under `$XDG_CACHE_HOME/compat`.
-pub const DIR_NAME: &str = "scan-facts";
+pub(crate) const DIR_NAME: &str = "scan-facts";
 
 /// How a bucket being written is named until it is renamed into place.
 const TEMP_PREFIX: &str = ".tmp.";
 
 /// The cache directory the environment gives: `$XDG_CACHE_HOME/compat/scan-facts`,
 /// else `$HOME/.cache/compat/scan-facts`; `None` when neither is set.
-pub fn default_dir() -> Option<PathBuf> {
+pub(crate) fn default_dir() -> Option<PathBuf> {
     let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
@@ -62,20 +62,20 @@ pub fn default_dir() -> Option<PathBuf> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Entries used.
-    pub hits: usize,
+    pub(crate) hits: usize,
     /// Files with no entry.
-    pub misses: usize,
+    pub(crate) misses: usize,
     /// Entries ignored: corrupt, foreign, or for a changed file.
-    pub refused: usize,
+    pub(crate) refused: usize,
     /// Entries written.
-    pub written: usize,
+    pub(crate) written: usize,
     /// Entries that could not be written (full disk, read-only cache).
-    pub write_errors: usize,
+    pub(crate) write_errors: usize,
 }
 
 /// What [`Cache::load`] found.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Lookup<T> {
+pub(crate) enum Lookup<T> {
     Hit(T),
     /// No entry.
     Missing,
@@ -83,17 +83,8 @@ pub enum Lookup<T> {
     Refused,
 }
 
-impl<T> Lookup<T> {
-    pub fn hit(self) -> Option<T> {
-        match self {
-            Lookup::Hit(value) => Some(value),
-            _ => None,
-        }
-    }
-}
-
 /// A fact cache rooted at one directory.
-pub struct Cache {
+pub(crate) struct Cache {
     root: PathBuf,
     writer: String,
     hits: AtomicUsize,
@@ -112,7 +103,7 @@ type Pending = (String, Vec<u8>);
 
 impl Cache {
     /// A cache at `root` whose entries are valid for `writer` only.
-    pub fn new(root: PathBuf, writer: String) -> Cache {
+    pub(crate) fn new(root: PathBuf, writer: String) -> Cache {
         Cache {
             root,
             writer,
@@ -126,12 +117,8 @@ impl Cache {
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The bucket file that holds the entry of the file at real path `real`.
-    pub fn entry_path(&self, real: &Path) -> PathBuf {
+    pub(crate) fn entry_path(&self, real: &Path) -> PathBuf {
         let hash = format!("{:016x}", key::fnv1a(real.as_os_str().as_encoded_bytes()));
         self.root.join(&hash[..1]).join(&hash[1..2])
     }
@@ -140,7 +127,7 @@ impl Cache {
     /// valid entry holds them. Refused entries are counted here; the caller
     /// tells a hit it used ([`Cache::used`]) and a miss ([`Cache::missed`])
     /// once it knows the file is one it would have cached.
-    pub fn load<T: DeserializeOwned>(&self, real: &Path, key: &Key) -> Lookup<T> {
+    pub(crate) fn load<T: DeserializeOwned>(&self, real: &Path, key: &Key) -> Lookup<T> {
         let path = self.entry_path(real);
         let known = lock(&self.read).get(&path).cloned();
         let bucket = match known {
@@ -173,19 +160,19 @@ impl Cache {
     }
 
     /// Counts an entry used instead of reading its file.
-    pub fn used(&self) {
+    pub(crate) fn used(&self) {
         self.hits.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a file that had no entry.
-    pub fn missed(&self) {
+    pub(crate) fn missed(&self) {
         self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Keeps `value` for the file at real path `real` in state `key`; it
     /// is written by [`Cache::flush`]. A failure to write is counted, never
     /// an error of the scan.
-    pub fn store<T: Serialize>(&self, real: &Path, key: &Key, value: &T) {
+    pub(crate) fn store<T: Serialize>(&self, real: &Path, key: &Key, value: &T) {
         match entry::encode(&self.writer, real, key, value) {
             Ok(bytes) => lock(&self.pending)
                 .entry(self.entry_path(real))
@@ -200,7 +187,7 @@ impl Cache {
     /// Writes every entry stored so far, one bucket file at a time (in
     /// parallel): what the bucket holds on disk now for other paths, then
     /// the new entries.
-    pub fn flush(&self) {
+    pub(crate) fn flush(&self) {
         let pending: Vec<(PathBuf, Vec<Pending>)> = lock(&self.pending).drain().collect();
         {
             // Buckets written are read again when next asked for.
@@ -245,7 +232,7 @@ impl Cache {
     }
 
     /// The counts so far, once every entry stored is written ([`Cache::flush`]).
-    pub fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         self.flush();
         Stats {
             hits: self.hits.load(Ordering::Relaxed),
@@ -318,20 +305,20 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// What a cache directory holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Info {
+pub(crate) struct Info {
     /// Entry files.
-    pub entries: usize,
+    pub(crate) entries: usize,
     /// Whole entries of this compat.
-    pub valid: usize,
+    pub(crate) valid: usize,
     /// Entries of another compat (ignored, rewritten when their file is scanned).
-    pub foreign: usize,
+    pub(crate) foreign: usize,
     /// Truncated or corrupt entries, and leftover temporary files.
-    pub corrupt: usize,
-    pub bytes: u64,
+    pub(crate) corrupt: usize,
+    pub(crate) bytes: u64,
 }
 
 /// Looks at every entry under `root` (none when it does not exist).
-pub fn info(root: &Path, writer: &str) -> io::Result<Info> {
+pub(crate) fn info(root: &Path, writer: &str) -> io::Result<Info> {
     let mut info = Info::default();
     for file in files(root)? {
         let bytes = fs::read(&file)?;
@@ -355,7 +342,7 @@ pub fn info(root: &Path, writer: &str) -> io::Result<Info> {
 
 /// Removes the cache directory `root` and everything in it; returns the
 /// number of entries removed (0 when there was no cache).
-pub fn clean(root: &Path) -> io::Result<usize> {
+pub(crate) fn clean(root: &Path) -> io::Result<usize> {
     let mut count = 0;
     for file in files(root)? {
         count += fs::read(&file).map(|bytes| entry_ranges(&bytes).len()).unwrap_or(1);
@@ -400,7 +387,7 @@ mod tests {
         assert_eq!(cache.load::<String>(&file, &key), Lookup::Missing);
         cache.store(&file, &key, &"facts".to_string());
         cache.flush();
-        assert_eq!(cache.load::<String>(&file, &key).hit().as_deref(), Some("facts"));
+        assert_eq!(cache.load::<String>(&file, &key), Lookup::Hit("facts".to_string()));
         cache.used();
         // Another writer's cache turns the entry away.
         assert_eq!(Cache::new(root.clone(), "w2".into()).load::<String>(&file, &key), Lookup::Refused);

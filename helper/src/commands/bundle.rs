@@ -49,46 +49,46 @@ use crate::{
 /// Needs patchelf (on PATH, or --patchelf).
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Store paths, directories or ELF files to bundle.
     #[arg(required = true, value_name = "PATH")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
     /// Write the bundle as this .tar.gz (entries under a top dir named after it;
     /// an existing file is replaced). Not inside an input nor inside --dir.
     #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Write the bundle into this directory (new or empty; not inside an input).
     #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
     /// Leave this library out although the target's base system lacks it (repeatable).
     #[arg(long, value_name = "SONAME")]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// Ship this library although the target's base system has one (repeatable): e.g.
     /// libstdc++.so.6 when the program needs a newer GLIBCXX than the target's. Not glibc's own.
     #[arg(long = "vendor", value_name = "SONAME")]
-    pub vendor: Vec<String>,
+    pub(crate) vendor: Vec<String>,
     /// Also look for libraries in this directory (repeatable).
     #[arg(long, value_name = "DIR")]
-    pub lib_path: Vec<PathBuf>,
+    pub(crate) lib_path: Vec<PathBuf>,
     /// Paths that travel with the inputs, e.g. `--closure $(nix-store -qR ./result)`
     /// (put it after the inputs): a library not found through RUNPATH is
     /// looked for in them (see above). A missing one is an error.
     #[arg(long, value_name = "PATH", num_args = 1..)]
-    pub closure: Vec<PathBuf>,
+    pub(crate) closure: Vec<PathBuf>,
     /// Bundle even what the compatibility check refuses (warns on stderr).
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Print the manifest as JSON (or, when refused, the scan report as `compat scan --json` does).
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// The patchelf to use (default: the one on PATH).
     #[arg(long, value_name = "PATH")]
-    pub patchelf: Option<PathBuf>,
+    pub(crate) patchelf: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     bundle::cleanup::remove_on_signals().context("cannot set up the signal handlers")?;
     let profile = args.target.resolve()?;
     let opts = Options {

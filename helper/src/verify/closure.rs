@@ -28,14 +28,14 @@ pub struct Closure {
 
 /// The store paths of a `--closure-file`: one per line, as `nix-store -qR`
 /// prints them; blank lines and `#` comments are skipped.
-pub fn read_closure_file(file: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn read_closure_file(file: &Path) -> Result<Vec<PathBuf>> {
     let text = fs::read_to_string(file).with_context(|| format!("--closure-file {}: cannot read", file.display()))?;
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from).collect())
 }
 
 impl Closure {
     /// Why the closure cannot be used, one message per bad store path.
-    pub fn problems(&self) -> Vec<String> {
+    pub(crate) fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if !self.store_root.is_dir() {
             problems.push(format!("--store-root {}: not a directory", self.store_root.display()));
@@ -56,7 +56,7 @@ impl Closure {
     }
 
     /// The host path of `inside` (an absolute path in the virtual machine).
-    pub fn host(&self, inside: &Path) -> PathBuf {
+    pub(crate) fn host(&self, inside: &Path) -> PathBuf {
         self.store_root.join(inside.strip_prefix("/").unwrap_or(inside))
     }
 
@@ -66,7 +66,7 @@ impl Closure {
 
     /// Where a host `file` lies inside the closure, if it does: it then runs
     /// at that absolute path in the virtual machine.
-    pub fn inside_of(&self, file: &Path) -> Option<PathBuf> {
+    pub(crate) fn inside_of(&self, file: &Path) -> Option<PathBuf> {
         let lexical = std::path::absolute(file).ok();
         let canonical = fs::canonicalize(file).ok();
         let root = fs::canonicalize(&self.store_root).unwrap_or_else(|_| self.store_root.clone());
@@ -86,7 +86,7 @@ impl Closure {
     }
 
     /// Adds every store path, recursively, at its own absolute path.
-    pub fn add_to(&self, cpio: &mut Cpio) -> Result<()> {
+    pub(crate) fn add_to(&self, cpio: &mut Cpio) -> Result<()> {
         for path in &self.paths {
             add_tree(cpio, &self.host(path), &path.to_string_lossy())?;
         }
@@ -96,7 +96,7 @@ impl Closure {
     /// What a file placed at `inside` needs that the closure lacks: its
     /// interpreter, and libraries searched (transitively) through RUNPATH /
     /// RPATH and the interpreter's own directory, as a Nix glibc's loader does.
-    pub fn missing(&self, inside: &Path, info: &ElfInfo) -> Vec<String> {
+    pub(crate) fn missing(&self, inside: &Path, info: &ElfInfo) -> Vec<String> {
         let mut missing = BTreeSet::new();
         let mut fallback = Vec::new();
         if let Some(interp) = &info.interpreter {
