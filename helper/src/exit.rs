@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 /// Everything compatible / the command did what was asked.
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// Incompatibilities found (scan, bundle refusal, verify disagreement).
-pub const FOUND: u8 = 1;
+pub(crate) const FOUND: u8 = 1;
 /// Usage error, or an input that could not be read (the rest is still processed).
 pub const ERROR: u8 = 2;
 

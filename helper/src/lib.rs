@@ -4,16 +4,16 @@
 //! module of its own, and what they share (targets, versions, findings) too.
 
 pub mod arch;
-pub mod bundle;
-pub mod cache;
+pub(crate) mod bundle;
+pub(crate) mod cache;
 pub mod commands;
 pub mod elf;
 pub mod exit;
 pub mod finding;
 pub mod fixups;
 pub mod nix;
-pub mod nix_syntax;
-pub mod path_text;
+pub(crate) mod nix_syntax;
+pub(crate) mod path_text;
 pub mod port;
 pub mod profile;
 pub mod scan;

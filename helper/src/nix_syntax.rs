@@ -10,14 +10,14 @@ use serde_json::Value;
 const KEYWORDS: [&str; 10] = ["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"];
 
 /// True for names Nix accepts bare in `{ name = ...; }` and `a.name`.
-pub fn is_identifier(name: &str) -> bool {
+pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     first_ok && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')) && !KEYWORDS.contains(&name)
 }
 
 /// A Nix attribute name: bare when Nix allows it, else quoted ("ubuntu-20.04").
-pub fn attr_name(name: &str) -> String {
+pub(crate) fn attr_name(name: &str) -> String {
     if is_identifier(name) {
         name.to_string()
     } else {
@@ -26,7 +26,7 @@ pub fn attr_name(name: &str) -> String {
 }
 
 /// A Nix string literal whose value is `text`.
-pub fn string(text: &str) -> String {
+pub(crate) fn string(text: &str) -> String {
     let mut s = String::from("\"");
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -47,14 +47,14 @@ pub fn string(text: &str) -> String {
 /// True when `text`, written between double quotes, means itself: it has no
 /// backslash, `$` or `"`, so no escape and no interpolation. Text read from a
 /// string literal in a file is the literal's value when this holds.
-pub fn is_plain_string_text(text: &str) -> bool {
+pub(crate) fn is_plain_string_text(text: &str) -> bool {
     !text.contains(['\\', '$', '"'])
 }
 
 /// A string literal for `text` as a rewrite of a file writes it: plain text
 /// ([`is_plain_string_text`]) stands between quotes byte for byte, keeping
 /// the file's own tabs and line breaks; other text is escaped by [`string`].
-pub fn source_string(text: &str) -> String {
+pub(crate) fn source_string(text: &str) -> String {
     if is_plain_string_text(text) {
         format!("\"{text}\"")
     } else {
@@ -63,7 +63,7 @@ pub fn source_string(text: &str) -> String {
 }
 
 /// `[ a b ]`: a list of elements already written as Nix; `[ ]` when empty.
-pub fn list(elements: impl IntoIterator<Item = String>) -> String {
+pub(crate) fn list(elements: impl IntoIterator<Item = String>) -> String {
     let parts: Vec<String> = elements.into_iter().collect();
     if parts.is_empty() {
         "[ ]".to_string()
@@ -73,12 +73,12 @@ pub fn list(elements: impl IntoIterator<Item = String>) -> String {
 }
 
 /// `[ "a" "b" ]`: a list of string literals.
-pub fn string_list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn string_list<S: AsRef<str>>(items: &[S]) -> String {
     list(items.iter().map(|i| string(i.as_ref())))
 }
 
 /// A JSON value as a Nix value.
-pub fn value(value: &Value) -> String {
+pub(crate) fn value(value: &Value) -> String {
     match value {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),

@@ -55,7 +55,7 @@ pub fn unescape_path(text: &str) -> PathBuf {
 }
 
 /// `path` as JSON text: as it is when it is UTF-8, else [`escape_path`]'s form.
-pub fn text(path: &Path) -> Cow<'_, str> {
+pub(crate) fn text(path: &Path) -> Cow<'_, str> {
     match escape_path(path) {
         Some(escaped) => Cow::Owned(escaped),
         None => path.to_string_lossy(),
@@ -63,12 +63,12 @@ pub fn text(path: &Path) -> Cow<'_, str> {
 }
 
 /// `#[serde(serialize_with = "crate::path_text::one")]` for a path field.
-pub fn one<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn one<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&text(path))
 }
 
 /// `serialize_with` for an optional path field.
-pub fn optional<S: Serializer>(path: &Option<PathBuf>, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn optional<S: Serializer>(path: &Option<PathBuf>, serializer: S) -> Result<S::Ok, S::Error> {
     match path {
         Some(path) => serializer.serialize_some(&text(path)),
         None => serializer.serialize_none(),
@@ -76,7 +76,7 @@ pub fn optional<S: Serializer>(path: &Option<PathBuf>, serializer: S) -> Result<
 }
 
 /// `serialize_with` for a list of paths.
-pub fn list<S: Serializer>(paths: &[PathBuf], serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn list<S: Serializer>(paths: &[PathBuf], serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_seq(paths.iter().map(|path| text(path)))
 }
 

@@ -3,17 +3,18 @@
 //! Where the file is written and how it is moved into place: [`super::output`].
 
 use std::{
-    fs::{self, File},
+    fs::File,
     path::{Path, PathBuf},
 };
 
 use anyhow::{bail, Context, Result};
 use flate2::{write::GzEncoder, Compression};
+use walkdir::WalkDir;
 
 use super::cleanup;
 
 /// The top directory inside the archive `archive`, from its file name.
-pub fn top_dir(archive: &Path) -> Result<String> {
+pub(crate) fn top_dir(archive: &Path) -> Result<String> {
     let name = archive.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let stem = name.strip_suffix(".tar.gz").or_else(|| name.strip_suffix(".tgz"));
     match stem {
@@ -22,33 +23,26 @@ pub fn top_dir(archive: &Path) -> Result<String> {
     }
 }
 
-/// Every entry under `root` (directories, files, symlinks), relative to it, sorted.
+/// Every entry under `root` (directories, files, symlinks), relative to it,
+/// each directory's entries sorted by name and followed by what is under it.
 fn entries(root: &Path) -> Result<Vec<PathBuf>> {
-    fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-        let dir = root.join(rel);
-        let mut names: Vec<_> = fs::read_dir(&dir)
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .map(|e| e.map(|e| e.file_name()))
-            .collect::<std::io::Result<_>>()?;
-        names.sort();
-        for name in names {
-            let rel = rel.join(name);
-            out.push(rel.clone());
-            if fs::symlink_metadata(root.join(&rel))?.is_dir() {
-                walk(root, &rel, out)?;
-            }
-        }
-        Ok(())
-    }
     let mut out = Vec::new();
-    walk(root, Path::new(""), &mut out)?;
+    for entry in WalkDir::new(root).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(|err| {
+            let context = format!("cannot list {}", err.path().unwrap_or(root).display());
+            // Without following symlinks there is no loop: every error is the system's.
+            let cause = err.into_io_error().map_or_else(|| anyhow::anyhow!("a symlink loop"), anyhow::Error::new);
+            cause.context(context)
+        })?;
+        out.push(entry.path().strip_prefix(root)?.to_path_buf());
+    }
     Ok(out)
 }
 
 /// Writes the directory `root` to `file` as a gzip-compressed tar whose
 /// entries sit under `top`. Each entry is written under the cleanup lock
 /// ([`cleanup::writing`]), so an interruption is handled between entries.
-pub fn write_tar_gz(root: &Path, top: &str, file: File) -> Result<()> {
+pub(crate) fn write_tar_gz(root: &Path, top: &str, file: File) -> Result<()> {
     let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::default()));
     tar.follow_symlinks(false);
     tar.mode(tar::HeaderMode::Deterministic);

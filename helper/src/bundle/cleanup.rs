@@ -35,12 +35,12 @@ static WAKE: AtomicI32 = AtomicI32::new(-1);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// The registry, locked: no interruption cleans up while it is held.
-pub struct Held(MutexGuard<'static, Vec<PathBuf>>);
+pub(crate) struct Held(MutexGuard<'static, Vec<PathBuf>>);
 
 /// Takes the lock, for a change to the filesystem that must not be split by
 /// an interruption. Once a signal is recorded this never returns: the
 /// process is about to end, and nothing more may be written.
-pub fn hold() -> Held {
+pub(crate) fn hold() -> Held {
     let guard = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if SIGNAL.load(Ordering::SeqCst) != 0 {
         drop(guard);
@@ -52,7 +52,7 @@ pub fn hold() -> Held {
 }
 
 /// Runs `change` (a write into the bundle being made) under the lock.
-pub fn writing<T>(change: impl FnOnce() -> T) -> T {
+pub(crate) fn writing<T>(change: impl FnOnce() -> T) -> T {
     let _held = hold();
     change()
 }
@@ -60,14 +60,14 @@ pub fn writing<T>(change: impl FnOnce() -> T) -> T {
 /// A path this run made: removed, with everything under it, when dropped
 /// (or when the run is interrupted) unless kept.
 #[derive(Debug)]
-pub struct Made {
+pub(crate) struct Made {
     path: PathBuf,
     kept: bool,
 }
 
 impl Made {
     /// Makes the directory `path` (its parent must exist).
-    pub fn dir(path: &Path) -> io::Result<Made> {
+    pub(crate) fn dir(path: &Path) -> io::Result<Made> {
         let mut held = hold();
         fs::create_dir(path)?;
         Ok(held.register(path))
@@ -75,7 +75,7 @@ impl Made {
 
     /// Makes `path` and its missing parents; the topmost one made is
     /// registered. `None` when `path` exists already.
-    pub fn dir_all(path: &Path) -> io::Result<Option<Made>> {
+    pub(crate) fn dir_all(path: &Path) -> io::Result<Option<Made>> {
         let mut held = hold();
         let missing = |a: &&Path| !a.as_os_str().is_empty() && fs::symlink_metadata(a).is_err();
         let Some(top) = path.ancestors().take_while(missing).last() else {
@@ -89,18 +89,18 @@ impl Made {
     }
 
     /// Creates the new file `path` (it must not exist).
-    pub fn file(path: &Path) -> io::Result<(File, Made)> {
+    pub(crate) fn file(path: &Path) -> io::Result<(File, Made)> {
         let mut held = hold();
         let file = File::options().write(true).create_new(true).open(path)?;
         Ok((file, held.register(path)))
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Leaves it where it is (or where it was renamed to, under `held`).
-    pub fn keep(mut self, held: &mut Held) {
+    pub(crate) fn keep(mut self, held: &mut Held) {
         held.0.retain(|p| p != &self.path);
         self.kept = true;
     }
@@ -132,7 +132,7 @@ fn remove(path: &Path) {
 /// Makes SIGINT, SIGTERM and SIGHUP remove what this run made and exit
 /// with 128 + the signal number. A signal ignored when compat started
 /// (`nohup`) stays ignored. Once per process.
-pub fn remove_on_signals() -> io::Result<()> {
+pub(crate) fn remove_on_signals() -> io::Result<()> {
     if INSTALLED.swap(true, Ordering::SeqCst) {
         return Ok(());
     }

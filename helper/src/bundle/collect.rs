@@ -19,32 +19,32 @@ use crate::elf::{self, ElfInfo, ElfKind};
 
 /// One regular file placed in the staging directory.
 #[derive(Clone, Debug)]
-pub struct StagedFile {
+pub(crate) struct StagedFile {
     /// Path relative to the bundle root.
-    pub dest: PathBuf,
+    pub(crate) dest: PathBuf,
     /// The path it was copied from, as reached (for $ORIGIN).
-    pub source: PathBuf,
+    pub(crate) source: PathBuf,
     /// Its canonical source path.
-    pub canonical: PathBuf,
+    pub(crate) canonical: PathBuf,
 }
 
 /// What collecting the inputs produced.
 #[derive(Debug, Default)]
-pub struct Collected {
-    pub files: Vec<StagedFile>,
+pub(crate) struct Collected {
+    pub(crate) files: Vec<StagedFile>,
     /// Symlinks kept: bundle path -> link text.
-    pub symlinks: Vec<(PathBuf, PathBuf)>,
+    pub(crate) symlinks: Vec<(PathBuf, PathBuf)>,
     /// Canonical input roots (directories), to search for libraries too.
-    pub roots: Vec<PathBuf>,
-    pub map: PathMap,
+    pub(crate) roots: Vec<PathBuf>,
+    pub(crate) map: PathMap,
     /// Inputs that could not be used, each message naming the path.
-    pub errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
     /// Things skipped (dangling symlinks, sockets), each naming the path.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Copies `inputs` into `staging`.
-pub fn collect(inputs: &[PathBuf], staging: &Path) -> Collected {
+pub(crate) fn collect(inputs: &[PathBuf], staging: &Path) -> Collected {
     let mut out = Collected::default();
     for input in inputs {
         if let Err(err) = collect_one(input, staging, &mut out) {
@@ -111,7 +111,7 @@ fn place_file(source: &Path, canonical: &Path, dest: &Path, staging: &Path, out:
 }
 
 /// Copies a file, keeping its mode but writable by its owner (store files are read-only).
-pub fn copy_writable(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_writable(from: &Path, to: &Path) -> Result<()> {
     cleanup::writing(|| {
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent)?;
@@ -125,7 +125,7 @@ pub fn copy_writable(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// True when two files hold the same bytes.
-pub fn same_content(a: &Path, b: &Path) -> Result<bool> {
+pub(crate) fn same_content(a: &Path, b: &Path) -> Result<bool> {
     if a == b {
         return Ok(true);
     }

@@ -13,23 +13,23 @@ use crate::{
 
 /// What the check found.
 #[derive(Debug)]
-pub struct Judgement {
+pub(crate) struct Judgement {
     /// The scanner's report, with paths relative to the bundle root.
-    pub report: Report,
+    pub(crate) report: Report,
     /// Its errors: what makes the bundle unfit for the target.
-    pub findings: Vec<FileFinding>,
+    pub(crate) findings: Vec<FileFinding>,
 }
 
 impl Judgement {
     /// True when the bundle must be refused.
-    pub fn incompatible(&self) -> bool {
+    pub(crate) fn incompatible(&self) -> bool {
         !self.report.summary.compatible
     }
 }
 
 /// Scans the bundle at `root` against `profile`. Libraries the user left out
 /// with `--exclude` are not held against it: the user says the target has them.
-pub fn judge(root: &Path, profile: &Profile, excludes: &[String]) -> Judgement {
+pub(crate) fn judge(root: &Path, profile: &Profile, excludes: &[String]) -> Judgement {
     let options = ScanOptions { portable: true, ..ScanOptions::default() };
     let scanned = scan::scan_paths(&[root.to_path_buf()], profile, &options);
     let files: Vec<FileReport> = scanned

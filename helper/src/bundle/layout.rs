@@ -6,22 +6,22 @@ use std::path::{Component, Path, PathBuf};
 use crate::arch::Arch;
 
 /// Executables given as single files.
-pub const BIN_DIR: &str = "bin";
+pub(crate) const BIN_DIR: &str = "bin";
 /// Vendored libraries (named by the NEEDED name the loader looks for) and
 /// shared libraries given as single files.
-pub const LIB_DIR: &str = "lib";
+pub(crate) const LIB_DIR: &str = "lib";
 /// The manifest at the bundle's root.
-pub const MANIFEST: &str = "compat-manifest.json";
+pub(crate) const MANIFEST: &str = "compat-manifest.json";
 
 /// The program interpreter every glibc distribution has at this path, for
 /// the architecture called `arch` (see [`Arch::bundle_interpreter`]).
-pub fn standard_interpreter(arch: &str) -> Option<&'static str> {
+pub(crate) fn standard_interpreter(arch: &str) -> Option<&'static str> {
     Arch::from_name(arch).and_then(Arch::bundle_interpreter)
 }
 
 /// The path from directory `from_dir` to `to`, both relative to the bundle
 /// root: "lib" from "bin" is "../lib"; the same dir is "".
-pub fn relative(from_dir: &Path, to: &Path) -> PathBuf {
+pub(crate) fn relative(from_dir: &Path, to: &Path) -> PathBuf {
     let from: Vec<Component> = from_dir.components().filter(|c| matches!(c, Component::Normal(_))).collect();
     let to_parts: Vec<Component> = to.components().filter(|c| matches!(c, Component::Normal(_))).collect();
     let common = from.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
@@ -37,7 +37,7 @@ pub fn relative(from_dir: &Path, to: &Path) -> PathBuf {
 
 /// The RUNPATH entry by which the file at `file` finds libraries in `dir`
 /// (both relative to the bundle root): "$ORIGIN" or "$ORIGIN/../lib".
-pub fn origin_entry(file: &Path, dir: &Path) -> String {
+pub(crate) fn origin_entry(file: &Path, dir: &Path) -> String {
     let here = file.parent().unwrap_or(Path::new(""));
     let rel = relative(here, dir);
     if rel.as_os_str().is_empty() {
@@ -49,7 +49,7 @@ pub fn origin_entry(file: &Path, dir: &Path) -> String {
 
 /// Lexically normalizes a path: removes "." and folds "..". `None` when it
 /// climbs above its start.
-pub fn normalize(path: &Path) -> Option<PathBuf> {
+pub(crate) fn normalize(path: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

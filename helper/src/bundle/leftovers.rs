@@ -8,6 +8,7 @@ use std::{
 };
 
 use serde::Serialize;
+use walkdir::WalkDir;
 
 use super::{path_map::PathMap, shell_wrapper, store_refs, FileFinding};
 use crate::finding::{Finding, FindingKind, Severity};
@@ -15,43 +16,38 @@ use crate::finding::{Finding, FindingKind, Severity};
 /// A shell script that was rewritten.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScriptChange {
+pub(crate) struct ScriptChange {
     #[serde(serialize_with = "crate::path_text::one")]
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shebang: Option<String>,
-    pub rewritten: Vec<String>,
+    pub(crate) shebang: Option<String>,
+    pub(crate) rewritten: Vec<String>,
 }
 
 /// What the pass did and found.
 #[derive(Debug, Default)]
-pub struct Leftovers {
-    pub scripts: Vec<ScriptChange>,
-    pub findings: Vec<FileFinding>,
-    pub errors: Vec<String>,
+pub(crate) struct Leftovers {
+    pub(crate) scripts: Vec<ScriptChange>,
+    pub(crate) findings: Vec<FileFinding>,
+    pub(crate) errors: Vec<String>,
 }
 
-/// Every regular file under `root`, relative to it, sorted.
-pub fn regular_files(root: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = fs::read_dir(root.join(rel)) else { return };
-        for entry in entries.flatten() {
-            let rel = rel.join(entry.file_name());
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => walk(root, &rel, out),
-                Ok(t) if t.is_file() => out.push(rel),
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, Path::new(""), &mut out);
+/// Every regular file under `root`, relative to it, sorted. What cannot be
+/// read is left out.
+pub(crate) fn regular_files(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = WalkDir::new(root)
+        .min_depth(1)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .collect();
     out.sort();
     out
 }
 
 /// Runs the pass over the bundle in `staging`.
-pub fn sweep(staging: &Path, map: &PathMap) -> Leftovers {
+pub(crate) fn sweep(staging: &Path, map: &PathMap) -> Leftovers {
     let mut out = Leftovers::default();
     let prefixes = map.prefixes();
     for rel in regular_files(staging) {

@@ -11,7 +11,7 @@ use crate::profile::Profile;
 /// What kind of file a bundle entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum FileKind {
+pub(crate) enum FileKind {
     Elf,
     Script,
     Data,
@@ -21,48 +21,48 @@ pub enum FileKind {
 /// One entry of the bundle.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ManifestFile {
+pub(crate) struct ManifestFile {
     #[serde(serialize_with = "crate::path_text::one")]
-    pub path: PathBuf,
-    pub kind: FileKind,
+    pub(crate) path: PathBuf,
+    pub(crate) kind: FileKind,
     /// Where it was copied from (absent for symlinks).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(serialize_with = "crate::path_text::optional")]
-    pub source: Option<PathBuf>,
+    pub(crate) source: Option<PathBuf>,
     /// Size in bytes (files) .
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<u64>,
+    pub(crate) size: Option<u64>,
     /// Link text (symlinks).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(serialize_with = "crate::path_text::optional")]
-    pub link: Option<PathBuf>,
+    pub(crate) link: Option<PathBuf>,
 }
 
 /// The whole manifest.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Version of compat that made the bundle.
-    pub compat_version: String,
+    pub(crate) compat_version: String,
     /// The target the bundle was made for.
-    pub profile: Profile,
+    pub(crate) profile: Profile,
     /// The inputs as given.
     #[serde(serialize_with = "crate::path_text::list")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
     /// Every file and symlink of the bundle (the manifest itself aside).
-    pub files: Vec<ManifestFile>,
+    pub(crate) files: Vec<ManifestFile>,
     /// How each ELF file was rewritten.
-    pub elf: Vec<ElfChange>,
+    pub(crate) elf: Vec<ElfChange>,
     /// Libraries copied in from outside the inputs.
-    pub vendored: Vec<Vendored>,
+    pub(crate) vendored: Vec<Vendored>,
     /// Libraries needed and left to the target as system libraries.
-    pub system_libraries: BTreeSet<String>,
+    pub(crate) system_libraries: BTreeSet<String>,
     /// Libraries needed but left out by `--exclude`.
-    pub excluded: BTreeSet<String>,
+    pub(crate) excluded: BTreeSet<String>,
     /// Shell scripts whose store references were rewritten.
-    pub scripts: Vec<ScriptChange>,
+    pub(crate) scripts: Vec<ScriptChange>,
     /// Store references left in files, and (with --force) what the compatibility check found.
-    pub findings: Vec<FileFinding>,
+    pub(crate) findings: Vec<FileFinding>,
     /// True when --force made a bundle the compatibility check refused.
-    pub forced: bool,
+    pub(crate) forced: bool,
 }

@@ -13,20 +13,20 @@
 //! beside them, moved into place only when complete ([`output`]); an error
 //! or a signal leaves nothing behind ([`cleanup`]).
 
-pub mod archive;
-pub mod cleanup;
-pub mod collect;
-pub mod judge;
-pub mod layout;
-pub mod leftovers;
-pub mod manifest;
-pub mod output;
-pub mod patchelf;
-pub mod path_map;
-pub mod rewrite;
-pub mod shell_wrapper;
-pub mod store_refs;
-pub mod vendor;
+pub(crate) mod archive;
+pub(crate) mod cleanup;
+pub(crate) mod collect;
+pub(crate) mod judge;
+pub(crate) mod layout;
+pub(crate) mod leftovers;
+pub(crate) mod manifest;
+pub(crate) mod output;
+pub(crate) mod patchelf;
+pub(crate) mod path_map;
+pub(crate) mod rewrite;
+pub(crate) mod shell_wrapper;
+pub(crate) mod store_refs;
+pub(crate) mod vendor;
 
 use std::{
     fs,
@@ -46,46 +46,46 @@ use patchelf::Patchelf;
 
 /// A finding about one file of the bundle (path relative to the bundle root).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FileFinding {
+pub(crate) struct FileFinding {
     #[serde(serialize_with = "crate::path_text::one")]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     #[serde(flatten)]
-    pub finding: Finding,
+    pub(crate) finding: Finding,
 }
 
 /// What to bundle, for which target, and where to put it.
 #[derive(Debug)]
-pub struct Options {
-    pub inputs: Vec<PathBuf>,
-    pub profile: Profile,
+pub(crate) struct Options {
+    pub(crate) inputs: Vec<PathBuf>,
+    pub(crate) profile: Profile,
     /// Sonames to leave out although the target's base system lacks them.
-    pub excludes: Vec<String>,
+    pub(crate) excludes: Vec<String>,
     /// Sonames to ship although the target's base system has them (a newer libstdc++).
-    pub vendors: Vec<String>,
+    pub(crate) vendors: Vec<String>,
     /// Extra directories to find libraries in.
-    pub lib_paths: Vec<PathBuf>,
+    pub(crate) lib_paths: Vec<PathBuf>,
     /// Paths that travel with the inputs (`--closure`): libraries are looked
     /// for in them as [`crate::scan::closure`] describes.
-    pub closure: Vec<PathBuf>,
+    pub(crate) closure: Vec<PathBuf>,
     /// Bundle even what the compatibility check refuses.
-    pub force: bool,
-    pub patchelf: Option<PathBuf>,
+    pub(crate) force: bool,
+    pub(crate) patchelf: Option<PathBuf>,
     /// Output directory (must not exist, or be empty; not inside an input).
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
     /// Output .tar.gz (not inside an input, nor inside `dir`).
-    pub archive: Option<PathBuf>,
+    pub(crate) archive: Option<PathBuf>,
 }
 
 /// The result of a bundle run.
 #[derive(Debug)]
-pub struct Outcome {
-    pub manifest: Manifest,
+pub(crate) struct Outcome {
+    pub(crate) manifest: Manifest,
     /// The compatibility check refused the bundle (and --force was not given): nothing was written.
-    pub refused: bool,
+    pub(crate) refused: bool,
     /// The compatibility check's report on the bundle.
-    pub report: crate::scan::Report,
+    pub(crate) report: crate::scan::Report,
     /// Things left out or left over, one line each, naming the file.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 fn fail_with(errors: &[String], what: &str) -> Result<()> {
@@ -96,7 +96,7 @@ fn fail_with(errors: &[String], what: &str) -> Result<()> {
 }
 
 /// Makes the bundle `opts` describes.
-pub fn bundle(opts: &Options) -> Result<Outcome> {
+pub(crate) fn bundle(opts: &Options) -> Result<Outcome> {
     let destination = output::Destination::check(opts.dir.as_deref(), opts.archive.as_deref(), &opts.inputs)?;
     for name in &opts.vendors {
         if is_glibc_system_lib(name) {

@@ -39,14 +39,14 @@ struct Place {
 
 /// The checked outputs of a bundle run.
 #[derive(Debug)]
-pub struct Destination {
+pub(crate) struct Destination {
     dir: Option<Place>,
     archive: Option<Place>,
 }
 
 impl Destination {
     /// Checks the outputs against each other and against the `inputs`.
-    pub fn check(dir: Option<&Path>, archive: Option<&Path>, inputs: &[PathBuf]) -> Result<Destination> {
+    pub(crate) fn check(dir: Option<&Path>, archive: Option<&Path>, inputs: &[PathBuf]) -> Result<Destination> {
         if dir.is_none() && archive.is_none() {
             bail!("no output given: use -o FILE.tar.gz and/or --dir DIR");
         }
@@ -84,7 +84,7 @@ impl Destination {
 
     /// Makes the staging directory beside the --dir (else beside the
     /// archive), and the outputs' missing parent directories.
-    pub fn stage(&self) -> Result<Staging> {
+    pub(crate) fn stage(&self) -> Result<Staging> {
         let mut parents = Vec::new();
         for place in self.dir.iter().chain(&self.archive) {
             let parent = place.path.parent().unwrap_or(Path::new("/"));
@@ -108,20 +108,20 @@ impl Destination {
 
 /// The directory the bundle is assembled in, and what was made for it.
 #[derive(Debug)]
-pub struct Staging {
+pub(crate) struct Staging {
     made: Made,
     parents: Vec<Made>,
 }
 
 impl Staging {
     /// The bundle root while it is made (absolute, symlinks resolved).
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.made.path()
     }
 
     /// Writes the archive (to a partial file beside it), then moves the
     /// outputs into place. On failure nothing of the run is left.
-    pub fn finish(self, dest: &Destination) -> Result<()> {
+    pub(crate) fn finish(self, dest: &Destination) -> Result<()> {
         let Staging { made, parents } = self;
         let mut partial = None;
         if let Some(a) = &dest.archive {

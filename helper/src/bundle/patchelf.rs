@@ -12,14 +12,14 @@ use anyhow::{anyhow, bail, Context, Result};
 
 /// A located `patchelf` binary.
 #[derive(Clone, Debug)]
-pub struct Patchelf {
+pub(crate) struct Patchelf {
     program: PathBuf,
 }
 
 impl Patchelf {
     /// The patchelf given by `--patchelf`, else the one on PATH. The error
     /// says how to get one.
-    pub fn locate(explicit: Option<&Path>) -> Result<Patchelf> {
+    pub(crate) fn locate(explicit: Option<&Path>) -> Result<Patchelf> {
         let program = match explicit {
             Some(path) => {
                 if !path.is_file() {
@@ -35,11 +35,6 @@ impl Patchelf {
             })?,
         };
         Ok(Patchelf { program })
-    }
-
-    /// Path of the patchelf binary in use.
-    pub fn program(&self) -> &Path {
-        &self.program
     }
 
     fn run<I, S>(&self, file: &Path, args: I) -> Result<String>
@@ -66,38 +61,23 @@ impl Patchelf {
     }
 
     /// Sets the program interpreter (PT_INTERP).
-    pub fn set_interpreter(&self, file: &Path, interpreter: &str) -> Result<()> {
+    pub(crate) fn set_interpreter(&self, file: &Path, interpreter: &str) -> Result<()> {
         self.run(file, ["--set-interpreter", interpreter]).map(drop)
     }
 
     /// Sets DT_RUNPATH to `entries` joined by ':' (an existing DT_RPATH becomes DT_RUNPATH).
-    pub fn set_runpath(&self, file: &Path, entries: &[String]) -> Result<()> {
+    pub(crate) fn set_runpath(&self, file: &Path, entries: &[String]) -> Result<()> {
         self.run(file, ["--set-rpath", &entries.join(":")]).map(drop)
     }
 
     /// Removes DT_RPATH and DT_RUNPATH.
-    pub fn remove_rpath(&self, file: &Path) -> Result<()> {
+    pub(crate) fn remove_rpath(&self, file: &Path) -> Result<()> {
         self.run(file, ["--remove-rpath"]).map(drop)
     }
 
     /// Replaces the NEEDED entry `old` (e.g. an absolute path) by `new`.
-    pub fn replace_needed(&self, file: &Path, old: &str, new: &str) -> Result<()> {
+    pub(crate) fn replace_needed(&self, file: &Path, old: &str, new: &str) -> Result<()> {
         self.run(file, ["--replace-needed", old, new]).map(drop)
-    }
-
-    /// The interpreter as patchelf reads it back.
-    pub fn print_interpreter(&self, file: &Path) -> Result<String> {
-        Ok(self.run(file, ["--print-interpreter"])?.trim_end().to_string())
-    }
-
-    /// The RPATH or RUNPATH as patchelf reads it back ("" when there is none).
-    pub fn print_rpath(&self, file: &Path) -> Result<String> {
-        Ok(self.run(file, ["--print-rpath"])?.trim_end().to_string())
-    }
-
-    /// The NEEDED entries as patchelf reads them back.
-    pub fn print_needed(&self, file: &Path) -> Result<Vec<String>> {
-        Ok(self.run(file, ["--print-needed"])?.lines().map(str::to_string).filter(|l| !l.is_empty()).collect())
     }
 }
 

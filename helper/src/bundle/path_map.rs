@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 /// Absolute source path (or directory) -> bundle-relative path.
 #[derive(Debug, Default)]
-pub struct PathMap {
+pub(crate) struct PathMap {
     entries: Vec<(PathBuf, PathBuf)>,
 }
 
 impl PathMap {
     /// Records that `source` (a file or a directory) is at `dest` in the bundle.
-    pub fn insert(&mut self, source: &Path, dest: &Path) {
+    pub(crate) fn insert(&mut self, source: &Path, dest: &Path) {
         if !self.entries.iter().any(|(s, _)| s == source) {
             self.entries.push((source.to_path_buf(), dest.to_path_buf()));
         }
@@ -19,7 +19,7 @@ impl PathMap {
 
     /// The bundle path of the absolute path `reference`, through the longest
     /// recorded prefix.
-    pub fn lookup(&self, reference: &str) -> Option<PathBuf> {
+    pub(crate) fn lookup(&self, reference: &str) -> Option<PathBuf> {
         let reference = Path::new(reference);
         self.entries
             .iter()
@@ -33,7 +33,7 @@ impl PathMap {
     }
 
     /// The recorded source paths as strings, longest first (the order to try them in text).
-    pub fn prefixes(&self) -> Vec<String> {
+    pub(crate) fn prefixes(&self) -> Vec<String> {
         let mut prefixes: Vec<String> = self.entries.iter().map(|(s, _)| s.to_string_lossy().into_owned()).collect();
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
         prefixes

@@ -13,22 +13,22 @@ use crate::profile::Profile;
 /// What was done to one ELF file (recorded in the manifest).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ElfChange {
+pub(crate) struct ElfChange {
     #[serde(serialize_with = "crate::path_text::one")]
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub interpreter: Option<String>,
+    pub(crate) interpreter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub old_interpreter: Option<String>,
-    pub runpath: Vec<String>,
-    pub old_runpath: Vec<String>,
-    pub needed: Vec<String>,
+    pub(crate) old_interpreter: Option<String>,
+    pub(crate) runpath: Vec<String>,
+    pub(crate) old_runpath: Vec<String>,
+    pub(crate) needed: Vec<String>,
 }
 
 /// The RUNPATH the file at bundle path `file.dest` gets: an `$ORIGIN` entry
 /// per bundle dir holding its libraries, then its own `$ORIGIN` entries that
 /// still name a directory of the bundle (for libraries it dlopens).
-pub fn new_runpath(file: &ElfFile, staging: &Path) -> Vec<String> {
+pub(crate) fn new_runpath(file: &ElfFile, staging: &Path) -> Vec<String> {
     let mut entries: Vec<String> = file.lib_dirs.iter().map(|d| layout::origin_entry(&file.dest, d)).collect();
     let here = file.dest.parent().unwrap_or(Path::new(""));
     for old in file.info.search_entries() {
@@ -44,7 +44,7 @@ pub fn new_runpath(file: &ElfFile, staging: &Path) -> Vec<String> {
 }
 
 /// Rewrites one ELF file in `staging`.
-pub fn rewrite(file: &ElfFile, staging: &Path, profile: &Profile, patchelf: &Patchelf) -> Result<ElfChange> {
+pub(crate) fn rewrite(file: &ElfFile, staging: &Path, profile: &Profile, patchelf: &Patchelf) -> Result<ElfChange> {
     let path = staging.join(&file.dest);
     let info = &file.info;
     let old_search = info.search_entries().to_vec();

@@ -22,17 +22,17 @@ use std::path::{Path, PathBuf};
 use super::{layout, store_refs};
 
 /// The variable the inserted line sets to the script's own directory.
-pub const HERE_VAR: &str = "__compat_here";
+pub(crate) const HERE_VAR: &str = "__compat_here";
 
 /// The result of rewriting one script.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Rewritten {
+pub(crate) struct Rewritten {
     /// The new script text.
-    pub text: String,
+    pub(crate) text: String,
     /// The references (absolute paths as written) that now point into the bundle.
-    pub rewritten: Vec<String>,
+    pub(crate) rewritten: Vec<String>,
     /// The new `#!` interpreter, when the old one was replaced.
-    pub shebang: Option<String>,
+    pub(crate) shebang: Option<String>,
 }
 
 /// The standard place of a shell on the target, for an interpreter path
@@ -71,7 +71,7 @@ enum Quote {
 /// vendored files) that `map` can turn into bundle paths; `map` gets the whole
 /// reference and returns its bundle path when the bundle holds it.
 /// `None` when `text` is not a shell script.
-pub fn rewrite(
+pub(crate) fn rewrite(
     text: &str,
     script: &Path,
     prefixes: &[String],

@@ -3,7 +3,7 @@
 //! /nix/store.
 
 /// The store directory every reference starts with.
-pub const STORE_DIR: &str = "/nix/store/";
+pub(crate) const STORE_DIR: &str = "/nix/store/";
 
 /// Length of the hash part of a store path name.
 const HASH_LEN: usize = 32;
@@ -20,7 +20,7 @@ fn is_name_char(b: u8) -> bool {
 
 /// Characters that end a path inside text: quotes, whitespace, separators
 /// used in PATH-like lists and shell syntax, and NUL in binaries.
-pub fn ends_path(b: u8) -> bool {
+pub(crate) fn ends_path(b: u8) -> bool {
     b.is_ascii_whitespace()
         || b.is_ascii_control()
         || matches!(b, b'"' | b'\'' | b'`' | b':' | b';' | b'$' | b'(' | b')' | b'<' | b'>' | b'|' | b'&' | b',')
@@ -31,9 +31,9 @@ pub fn ends_path(b: u8) -> bool {
 /// One store reference: where it starts in the file and the path as written
 /// (the store path and whatever path follows it).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreRef {
-    pub offset: usize,
-    pub text: String,
+pub(crate) struct StoreRef {
+    pub(crate) offset: usize,
+    pub(crate) text: String,
 }
 
 /// Length of the store path name starting at `bytes[at]` (which is just past
@@ -49,7 +49,7 @@ fn store_name_len(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Every store reference in `bytes`, in order.
-pub fn find(bytes: &[u8]) -> Vec<StoreRef> {
+pub(crate) fn find(bytes: &[u8]) -> Vec<StoreRef> {
     let needle = STORE_DIR.as_bytes();
     let mut refs = Vec::new();
     let mut i = 0;
@@ -74,7 +74,9 @@ pub fn find(bytes: &[u8]) -> Vec<StoreRef> {
 /// The store path a path lies in, as a prefix of `path`: for
 /// "/nix/store/<hash>-zlib-1.3/lib/libz.so.1" it is "/nix/store/<hash>-zlib-1.3".
 /// A store dir nested under another directory (a test's fake store) counts too.
-pub fn store_path_prefix(path: &str) -> Option<&str> {
+/// Only its test uses it now; kept for that test's assertions.
+#[cfg(test)]
+fn store_path_prefix(path: &str) -> Option<&str> {
     let bytes = path.as_bytes();
     let start = path.find(STORE_DIR)?;
     let after = start + STORE_DIR.len();

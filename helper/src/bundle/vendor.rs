@@ -24,61 +24,61 @@ use crate::{
 
 /// One ELF file of the bundle and where its libraries are in the bundle.
 #[derive(Debug)]
-pub struct ElfFile {
+pub(crate) struct ElfFile {
     /// Path relative to the bundle root.
-    pub dest: PathBuf,
+    pub(crate) dest: PathBuf,
     /// Where it came from.
-    pub source: PathBuf,
-    pub info: ElfInfo,
+    pub(crate) source: PathBuf,
+    pub(crate) info: ElfInfo,
     /// Bundle directories holding its non-system libraries, in NEEDED order.
-    pub lib_dirs: Vec<PathBuf>,
+    pub(crate) lib_dirs: Vec<PathBuf>,
     /// NEEDED entries written as paths, and the name that replaces each.
-    pub path_needed: Vec<(String, String)>,
+    pub(crate) path_needed: Vec<(String, String)>,
 }
 
 /// A library copied into the bundle from outside the inputs.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Vendored {
+pub(crate) struct Vendored {
     /// The NEEDED name, which is also its file name under lib/.
-    pub name: String,
+    pub(crate) name: String,
     /// Path in the bundle.
     #[serde(serialize_with = "crate::path_text::one")]
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Where it was found (the path the search reached).
     #[serde(serialize_with = "crate::path_text::one")]
-    pub source: PathBuf,
+    pub(crate) source: PathBuf,
     /// The file that path resolves to.
     #[serde(serialize_with = "crate::path_text::one")]
-    pub real_source: PathBuf,
+    pub(crate) real_source: PathBuf,
     /// The bundle files that need it.
     #[serde(serialize_with = "crate::path_text::list")]
-    pub needed_by: Vec<PathBuf>,
+    pub(crate) needed_by: Vec<PathBuf>,
 }
 
 /// Everything resolving produced.
 #[derive(Debug, Default)]
-pub struct Resolution {
-    pub elves: Vec<ElfFile>,
-    pub vendored: Vec<Vendored>,
+pub(crate) struct Resolution {
+    pub(crate) elves: Vec<ElfFile>,
+    pub(crate) vendored: Vec<Vendored>,
     /// System libraries needed and left to the target.
-    pub system: BTreeSet<String>,
+    pub(crate) system: BTreeSet<String>,
     /// Libraries needed but excluded by `--exclude`.
-    pub excluded: BTreeSet<String>,
+    pub(crate) excluded: BTreeSet<String>,
     /// Problems naming the file and library.
-    pub errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
 }
 
 /// What the search for libraries may use besides each file's own RUNPATH:
 /// `dirs` in order, then the `--closure` paths (see [`Closure`]).
-pub struct SearchDirs {
-    pub dirs: Vec<PathBuf>,
-    pub closure: Closure,
+pub(crate) struct SearchDirs {
+    pub(crate) dirs: Vec<PathBuf>,
+    pub(crate) closure: Closure,
 }
 
 impl SearchDirs {
     /// `--lib-path` dirs, then lib/ and lib64/ of each input directory, then `closure`.
-    pub fn new(lib_paths: &[PathBuf], roots: &[PathBuf], closure: Closure) -> SearchDirs {
+    pub(crate) fn new(lib_paths: &[PathBuf], roots: &[PathBuf], closure: Closure) -> SearchDirs {
         let mut dirs: Vec<PathBuf> = lib_paths.to_vec();
         for base in roots {
             for sub in ["lib", "lib64"] {
@@ -93,7 +93,7 @@ impl SearchDirs {
 }
 
 /// Resolves and vendors the libraries of every ELF file collected into `staging`.
-pub fn resolve_all(
+pub(crate) fn resolve_all(
     collected: &mut Collected,
     staging: &Path,
     profile: &Profile,

@@ -10,7 +10,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use super::key::Key;
 
 /// Bumped when the layout of entries changes.
-pub const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -22,7 +22,7 @@ struct Header {
 
 /// Why an entry was not used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// Not an entry compat can read: truncated, corrupt, another format.
     Corrupt,
     /// Written by another compat version (or with other tables).
@@ -32,7 +32,7 @@ pub enum Refused {
 }
 
 /// The bytes of an entry for `path` in state `key`.
-pub fn encode<T: Serialize>(writer: &str, path: &Path, key: &Key, payload: &T) -> serde_json::Result<Vec<u8>> {
+pub(crate) fn encode<T: Serialize>(writer: &str, path: &Path, key: &Key, payload: &T) -> serde_json::Result<Vec<u8>> {
     let header = Header {
         format: FORMAT,
         writer: writer.to_string(),
@@ -47,7 +47,7 @@ pub fn encode<T: Serialize>(writer: &str, path: &Path, key: &Key, payload: &T) -
 }
 
 /// The payload of `bytes` when it is an entry of `writer` for `path` in state `key`.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8], writer: &str, path: &Path, key: &Key) -> Result<T, Refused> {
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], writer: &str, path: &Path, key: &Key) -> Result<T, Refused> {
     let (header, payload) = split(bytes)?;
     if header.format != FORMAT {
         return Err(Refused::Corrupt);
@@ -62,7 +62,7 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], writer: &str, path: &Path, key:
 }
 
 /// Whether `bytes` is a whole entry of `writer` (payload well-formed JSON).
-pub fn check(bytes: &[u8], writer: &str) -> Result<(), Refused> {
+pub(crate) fn check(bytes: &[u8], writer: &str) -> Result<(), Refused> {
     let (header, payload) = split(bytes)?;
     if header.format != FORMAT {
         return Err(Refused::Corrupt);
@@ -75,7 +75,7 @@ pub fn check(bytes: &[u8], writer: &str) -> Result<(), Refused> {
 }
 
 /// The path an entry is for, when its header parses.
-pub fn path_of(bytes: &[u8]) -> Option<String> {
+pub(crate) fn path_of(bytes: &[u8]) -> Option<String> {
     let newline = memchr::memchr(b'\n', bytes)?;
     serde_json::from_slice::<Header>(&bytes[..newline]).ok().map(|h| h.path)
 }

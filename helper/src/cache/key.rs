@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// The part of the file system an entry's facts hold for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "kebab-case")]
-pub enum Key {
+pub(crate) enum Key {
     /// A file under /nix/store, known by its real path.
     StorePath,
     /// Any other file, as `stat` saw it just before it was read.
@@ -18,7 +18,7 @@ pub enum Key {
 
 impl Key {
     /// The key of the file at real path `real` (stat'ed unless it is in the store).
-    pub fn of(real: &Path) -> io::Result<Key> {
+    pub(crate) fn of(real: &Path) -> io::Result<Key> {
         if is_store_path(real) {
             return Ok(Key::StorePath);
         }
@@ -36,13 +36,13 @@ impl Key {
 }
 
 /// True for a file inside a store path (`/nix/store/<hash>-<name>/...`).
-pub fn is_store_path(real: &Path) -> bool {
+pub(crate) fn is_store_path(real: &Path) -> bool {
     real.strip_prefix("/nix/store").is_ok_and(|rest| rest.components().count() >= 2)
 }
 
 /// FNV-1a, 64 bits: where an entry lives. Not a defence against anyone:
 /// the entry names its path, and a collision is only a miss.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         hash ^= u64::from(b);

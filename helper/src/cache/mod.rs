@@ -19,16 +19,18 @@
 //! cache knows nothing of what it stores: callers give a serde type and a
 //! `writer` string that changes whenever its meaning does.
 
-pub mod entry;
-pub mod key;
+pub(crate) mod entry;
+pub(crate) mod key;
 
 use std::{
     collections::{HashMap, HashSet},
-    fs, io,
+    fs,
+    io::{self, Write},
     ops::Range,
+    os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     sync::{
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
     },
 };
@@ -36,15 +38,19 @@ use std::{
 use rayon::prelude::*;
 
 use serde::{de::DeserializeOwned, Serialize};
+use walkdir::WalkDir;
 
-pub use key::Key;
+pub(crate) use key::Key;
 
 /// The directory name under `$XDG_CACHE_HOME/compat`.
-pub const DIR_NAME: &str = "scan-facts";
+pub(crate) const DIR_NAME: &str = "scan-facts";
+
+/// How a bucket being written is named until it is renamed into place.
+const TEMP_PREFIX: &str = ".tmp.";
 
 /// The cache directory the environment gives: `$XDG_CACHE_HOME/compat/scan-facts`,
 /// else `$HOME/.cache/compat/scan-facts`; `None` when neither is set.
-pub fn default_dir() -> Option<PathBuf> {
+pub(crate) fn default_dir() -> Option<PathBuf> {
     let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
@@ -56,20 +62,20 @@ pub fn default_dir() -> Option<PathBuf> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Entries used.
-    pub hits: usize,
+    pub(crate) hits: usize,
     /// Files with no entry.
-    pub misses: usize,
+    pub(crate) misses: usize,
     /// Entries ignored: corrupt, foreign, or for a changed file.
-    pub refused: usize,
+    pub(crate) refused: usize,
     /// Entries written.
-    pub written: usize,
+    pub(crate) written: usize,
     /// Entries that could not be written (full disk, read-only cache).
-    pub write_errors: usize,
+    pub(crate) write_errors: usize,
 }
 
 /// What [`Cache::load`] found.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Lookup<T> {
+pub(crate) enum Lookup<T> {
     Hit(T),
     /// No entry.
     Missing,
@@ -77,17 +83,8 @@ pub enum Lookup<T> {
     Refused,
 }
 
-impl<T> Lookup<T> {
-    pub fn hit(self) -> Option<T> {
-        match self {
-            Lookup::Hit(value) => Some(value),
-            _ => None,
-        }
-    }
-}
-
 /// A fact cache rooted at one directory.
-pub struct Cache {
+pub(crate) struct Cache {
     root: PathBuf,
     writer: String,
     hits: AtomicUsize,
@@ -95,7 +92,6 @@ pub struct Cache {
     refused: AtomicUsize,
     written: AtomicUsize,
     write_errors: AtomicUsize,
-    temp_counter: AtomicU64,
     /// Buckets read so far, by path.
     read: Mutex<HashMap<PathBuf, Arc<Bucket>>>,
     /// Entries stored and not yet written, by bucket: (path they are for, bytes).
@@ -107,7 +103,7 @@ type Pending = (String, Vec<u8>);
 
 impl Cache {
     /// A cache at `root` whose entries are valid for `writer` only.
-    pub fn new(root: PathBuf, writer: String) -> Cache {
+    pub(crate) fn new(root: PathBuf, writer: String) -> Cache {
         Cache {
             root,
             writer,
@@ -116,18 +112,13 @@ impl Cache {
             refused: AtomicUsize::new(0),
             written: AtomicUsize::new(0),
             write_errors: AtomicUsize::new(0),
-            temp_counter: AtomicU64::new(0),
             read: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The bucket file that holds the entry of the file at real path `real`.
-    pub fn entry_path(&self, real: &Path) -> PathBuf {
+    pub(crate) fn entry_path(&self, real: &Path) -> PathBuf {
         let hash = format!("{:016x}", key::fnv1a(real.as_os_str().as_encoded_bytes()));
         self.root.join(&hash[..1]).join(&hash[1..2])
     }
@@ -136,7 +127,7 @@ impl Cache {
     /// valid entry holds them. Refused entries are counted here; the caller
     /// tells a hit it used ([`Cache::used`]) and a miss ([`Cache::missed`])
     /// once it knows the file is one it would have cached.
-    pub fn load<T: DeserializeOwned>(&self, real: &Path, key: &Key) -> Lookup<T> {
+    pub(crate) fn load<T: DeserializeOwned>(&self, real: &Path, key: &Key) -> Lookup<T> {
         let path = self.entry_path(real);
         let known = lock(&self.read).get(&path).cloned();
         let bucket = match known {
@@ -169,19 +160,19 @@ impl Cache {
     }
 
     /// Counts an entry used instead of reading its file.
-    pub fn used(&self) {
+    pub(crate) fn used(&self) {
         self.hits.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a file that had no entry.
-    pub fn missed(&self) {
+    pub(crate) fn missed(&self) {
         self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Keeps `value` for the file at real path `real` in state `key`; it
     /// is written by [`Cache::flush`]. A failure to write is counted, never
     /// an error of the scan.
-    pub fn store<T: Serialize>(&self, real: &Path, key: &Key, value: &T) {
+    pub(crate) fn store<T: Serialize>(&self, real: &Path, key: &Key, value: &T) {
         match entry::encode(&self.writer, real, key, value) {
             Ok(bytes) => lock(&self.pending)
                 .entry(self.entry_path(real))
@@ -196,7 +187,7 @@ impl Cache {
     /// Writes every entry stored so far, one bucket file at a time (in
     /// parallel): what the bucket holds on disk now for other paths, then
     /// the new entries.
-    pub fn flush(&self) {
+    pub(crate) fn flush(&self) {
         let pending: Vec<(PathBuf, Vec<Pending>)> = lock(&self.pending).drain().collect();
         {
             // Buckets written are read again when next asked for.
@@ -228,18 +219,20 @@ impl Cache {
         for (_, entry) in &entries {
             bytes.extend_from_slice(entry);
         }
-        // Unique per process and write: concurrent writers never share a temp file.
-        let temp =
-            dir.join(format!(".tmp.{}.{}", std::process::id(), self.temp_counter.fetch_add(1, Ordering::Relaxed)));
-        if let Err(err) = fs::write(&temp, &bytes).and_then(|()| fs::rename(&temp, path)) {
-            let _ = fs::remove_file(&temp);
-            return Err(err);
-        }
+        // A fresh name per write: concurrent writers never share a temp file,
+        // and one that is not renamed into place is removed. Made as
+        // fs::write makes a file (0666 less the umask), not tempfile's 0600.
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .permissions(fs::Permissions::from_mode(0o666))
+            .tempfile_in(dir)?;
+        temp.write_all(&bytes)?;
+        temp.persist(path).map_err(|err| err.error)?;
         Ok(())
     }
 
     /// The counts so far, once every entry stored is written ([`Cache::flush`]).
-    pub fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         self.flush();
         Stats {
             hits: self.hits.load(Ordering::Relaxed),
@@ -312,25 +305,25 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// What a cache directory holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Info {
+pub(crate) struct Info {
     /// Entry files.
-    pub entries: usize,
+    pub(crate) entries: usize,
     /// Whole entries of this compat.
-    pub valid: usize,
+    pub(crate) valid: usize,
     /// Entries of another compat (ignored, rewritten when their file is scanned).
-    pub foreign: usize,
+    pub(crate) foreign: usize,
     /// Truncated or corrupt entries, and leftover temporary files.
-    pub corrupt: usize,
-    pub bytes: u64,
+    pub(crate) corrupt: usize,
+    pub(crate) bytes: u64,
 }
 
 /// Looks at every entry under `root` (none when it does not exist).
-pub fn info(root: &Path, writer: &str) -> io::Result<Info> {
+pub(crate) fn info(root: &Path, writer: &str) -> io::Result<Info> {
     let mut info = Info::default();
     for file in files(root)? {
         let bytes = fs::read(&file)?;
         info.bytes += bytes.len() as u64;
-        if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".tmp.")) {
+        if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(TEMP_PREFIX)) {
             info.entries += 1;
             info.corrupt += 1;
             continue;
@@ -349,7 +342,7 @@ pub fn info(root: &Path, writer: &str) -> io::Result<Info> {
 
 /// Removes the cache directory `root` and everything in it; returns the
 /// number of entries removed (0 when there was no cache).
-pub fn clean(root: &Path) -> io::Result<usize> {
+pub(crate) fn clean(root: &Path) -> io::Result<usize> {
     let mut count = 0;
     for file in files(root)? {
         count += fs::read(&file).map(|bytes| entry_ranges(&bytes).len()).unwrap_or(1);
@@ -360,22 +353,19 @@ pub fn clean(root: &Path) -> io::Result<usize> {
     }
 }
 
-/// Every file in the two levels of `root`.
+/// Every file in the two levels of `root`, sorted.
 fn files(root: &Path) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    let top = match fs::read_dir(root) {
-        Ok(top) => top,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(out),
-        Err(err) => return Err(err),
-    };
-    for dir in top {
-        let dir = dir?;
-        if !dir.file_type()?.is_dir() {
-            out.push(dir.path());
-            continue;
-        }
-        for file in fs::read_dir(dir.path())? {
-            out.push(file?.path());
+    for entry in WalkDir::new(root).min_depth(1).max_depth(2) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) if err.depth() == 0 && err.io_error().is_some_and(|e| e.kind() == io::ErrorKind::NotFound) => {
+                return Ok(out)
+            }
+            Err(err) => return Err(err.into()),
+        };
+        if entry.depth() == 2 || !entry.file_type().is_dir() {
+            out.push(entry.into_path());
         }
     }
     out.sort();
@@ -397,7 +387,7 @@ mod tests {
         assert_eq!(cache.load::<String>(&file, &key), Lookup::Missing);
         cache.store(&file, &key, &"facts".to_string());
         cache.flush();
-        assert_eq!(cache.load::<String>(&file, &key).hit().as_deref(), Some("facts"));
+        assert_eq!(cache.load::<String>(&file, &key), Lookup::Hit("facts".to_string()));
         cache.used();
         // Another writer's cache turns the entry away.
         assert_eq!(Cache::new(root.clone(), "w2".into()).load::<String>(&file, &key), Lookup::Refused);

@@ -1,20 +1,14 @@
 //! `compat bundle`: Make a self-contained artifact that runs on the target without Nix.
 
-use std::{io::IsTerminal, path::PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use crate::{
     bundle::{self, Options},
-    commands::target::TargetArgs,
+    commands::{colour::report_style, target::TargetArgs},
     exit, scan,
 };
-
-/// Colour only on a terminal, and never with NO_COLOR set.
-fn style(terminal: bool) -> scan::human::Style {
-    let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    scan::human::Style { colour, quiet: false }
-}
 
 /// Make a self-contained artifact that runs on the target without Nix.
 ///
@@ -55,46 +49,46 @@ fn style(terminal: bool) -> scan::human::Style {
 /// Needs patchelf (on PATH, or --patchelf).
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Store paths, directories or ELF files to bundle.
     #[arg(required = true, value_name = "PATH")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
     /// Write the bundle as this .tar.gz (entries under a top dir named after it;
     /// an existing file is replaced). Not inside an input nor inside --dir.
     #[arg(short = 'o', long = "output", value_name = "FILE.tar.gz")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Write the bundle into this directory (new or empty; not inside an input).
     #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
     /// Leave this library out although the target's base system lacks it (repeatable).
     #[arg(long, value_name = "SONAME")]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// Ship this library although the target's base system has one (repeatable): e.g.
     /// libstdc++.so.6 when the program needs a newer GLIBCXX than the target's. Not glibc's own.
     #[arg(long = "vendor", value_name = "SONAME")]
-    pub vendor: Vec<String>,
+    pub(crate) vendor: Vec<String>,
     /// Also look for libraries in this directory (repeatable).
     #[arg(long, value_name = "DIR")]
-    pub lib_path: Vec<PathBuf>,
+    pub(crate) lib_path: Vec<PathBuf>,
     /// Paths that travel with the inputs, e.g. `--closure $(nix-store -qR ./result)`
     /// (put it after the inputs): a library not found through RUNPATH is
     /// looked for in them (see above). A missing one is an error.
     #[arg(long, value_name = "PATH", num_args = 1..)]
-    pub closure: Vec<PathBuf>,
+    pub(crate) closure: Vec<PathBuf>,
     /// Bundle even what the compatibility check refuses (warns on stderr).
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Print the manifest as JSON (or, when refused, the scan report as `compat scan --json` does).
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// The patchelf to use (default: the one on PATH).
     #[arg(long, value_name = "PATH")]
-    pub patchelf: Option<PathBuf>,
+    pub(crate) patchelf: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     bundle::cleanup::remove_on_signals().context("cannot set up the signal handlers")?;
     let profile = args.target.resolve()?;
     let opts = Options {
@@ -117,7 +111,11 @@ pub fn run(args: Args) -> Result<u8> {
         if args.json {
             println!("{}", serde_json::to_string_pretty(&outcome.report)?);
         } else {
-            scan::human::write(&mut std::io::stdout().lock(), &outcome.report, style(std::io::stdout().is_terminal()))?;
+            scan::human::write(
+                &mut std::io::stdout().lock(),
+                &outcome.report,
+                report_style(&std::io::stdout(), false),
+            )?;
         }
         eprintln!(
             "compat bundle: refused: the bundle would not run on {} (report above); nothing written. \
@@ -127,7 +125,7 @@ pub fn run(args: Args) -> Result<u8> {
         return Ok(exit::FOUND);
     }
     if outcome.manifest.forced {
-        scan::human::write(&mut std::io::stderr().lock(), &outcome.report, style(std::io::stderr().is_terminal()))?;
+        scan::human::write(&mut std::io::stderr().lock(), &outcome.report, report_style(&std::io::stderr(), false))?;
         eprintln!(
             "compat bundle: WARNING: --force: bundling what will NOT run on {} (findings above, also in the manifest)",
             opts.profile.label()

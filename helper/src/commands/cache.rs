@@ -21,13 +21,13 @@ use crate::{cache, exit, scan};
 ///   compat cache clean          # remove every entry
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
-    pub action: Action,
+    pub(crate) action: Action,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum Action {
+pub(crate) enum Action {
     /// Print the cache directory and counts of its entries: valid, of another
     /// compat version (foreign), corrupt; exit 0.
     Info {
@@ -39,7 +39,7 @@ pub enum Action {
     Clean,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let root = cache::default_dir().context("neither XDG_CACHE_HOME nor HOME is set: no cache directory")?;
     match args.action {
         Action::Info { json } => {

@@ -18,18 +18,18 @@ use crate::{
 ///   compat eval .#compat.glibc228.bash --override-input nixpkgs path:/src/nixpkgs
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     /// Flake references (nixpkgs#bash), or attribute paths with -f / --nixpkgs.
     #[arg(value_name = "INSTALLABLE")]
-    pub installables: Vec<String>,
+    pub(crate) installables: Vec<String>,
     #[command(flatten)]
-    pub nix: NixOptions,
+    pub(crate) nix: NixOptions,
     /// Print a JSON array, one object per installable.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let tools = args.nix.tools()?;
     let mut infos = Vec::new();
     let mut failed = false;

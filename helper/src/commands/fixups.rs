@@ -29,24 +29,24 @@ use crate::{
 ///   compat fixups --write-all overlays/fixups --check   # exit 1 when one is stale
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Rule file to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
+    pub(crate) rules: Option<PathBuf>,
     /// Print the rules that fire for the target as JSON instead of the overlay.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Write the overlay of every built-in profile, and default.nix, into DIR.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["profile", "glibc", "kernel", "json"])]
-    pub write_all: Option<PathBuf>,
+    pub(crate) write_all: Option<PathBuf>,
     /// With --write-all: write nothing, exit 1 when a file in DIR differs from what would be written.
     #[arg(long, requires = "write_all")]
-    pub check: bool,
+    pub(crate) check: bool,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let rules = match &args.rules {
         Some(path) => RuleSet::from_path(path)?,
         None => RuleSet::builtin()?,

@@ -3,17 +3,18 @@
 
 use clap::{Parser, Subcommand};
 
-pub mod bundle;
-pub mod cache;
-pub mod eval;
-pub mod fixups;
-pub mod plan;
-pub mod port;
-pub mod profiles;
-pub mod scan;
-pub mod target;
-pub mod targets;
-pub mod verify;
+pub(crate) mod bundle;
+pub(crate) mod cache;
+mod colour;
+pub(crate) mod eval;
+pub(crate) mod fixups;
+pub(crate) mod plan;
+pub(crate) mod port;
+pub(crate) mod profiles;
+pub(crate) mod scan;
+pub(crate) mod target;
+pub(crate) mod targets;
+pub(crate) mod verify;
 
 /// Nix builds that run on older Linux: check ELF outputs against a target
 /// (glibc, libstdc++, kernel), plan and port nixpkgs packages for it, and
@@ -25,11 +26,11 @@ pub mod verify;
 #[command(name = "compat", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     Scan(scan::Args),
     Targets(targets::Args),
     Cache(cache::Args),

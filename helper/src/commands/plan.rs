@@ -55,37 +55,37 @@ use crate::{
 ///   compat plan nixpkgs#bash --profile debian-11 --no-cache
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     /// A flake reference (nixpkgs#bash), or an attribute path with -f / --nixpkgs.
     #[arg(value_name = "INSTALLABLE")]
-    pub installable: Option<String>,
+    pub(crate) installable: Option<String>,
     #[command(flatten)]
-    pub nix: NixOptions,
+    pub(crate) nix: NixOptions,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Rule file to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
-    pub rules: Option<std::path::PathBuf>,
+    pub(crate) rules: Option<std::path::PathBuf>,
     /// A binary cache to look in for the closure's outputs; repeat for more,
     /// asked in order: file:///srv/cache, https://cache.example.org,
     /// s3://bucket, or any Nix store URL. Default: your Nix configuration's
     /// substituters.
     #[arg(long = "cache", value_name = "URL")]
-    pub caches: Vec<String>,
+    pub(crate) caches: Vec<String>,
     /// Leave out what must be built or fetched: ask no store and no cache.
     #[arg(long, conflicts_with = "caches")]
-    pub no_cache: bool,
+    pub(crate) no_cache: bool,
     /// The Nix store to plan against, as Nix's --store: a directory (a store
     /// kept under that root), local?root=DIR, daemon. It must be on this
     /// machine: compat reads the .drv files. Default: your Nix configuration's.
     #[arg(long, value_name = "URL")]
-    pub store: Option<String>,
+    pub(crate) store: Option<String>,
     /// Print the plan as JSON.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let target = match (&args.target.profile, &args.target.glibc, &args.target.kernel) {
         (None, None, None) => None,
         _ => Some(args.target.resolve()?),

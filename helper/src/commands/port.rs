@@ -26,26 +26,26 @@ use crate::{
 ///   compat port --list-rules
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     /// Nix files to port. Without --in-place or --check, exactly one, printed to stdout.
     #[arg(value_name = "FILE", required_unless_present = "list_rules")]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Rewrite the files in place.
     #[arg(long, conflicts_with = "check")]
-    pub in_place: bool,
+    pub(crate) in_place: bool,
     /// Change nothing; exit 1 when a file still needs porting (and name the rules)
     /// or when a rule had to skip a spot it could not rewrite safely.
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
     /// Only these rules (comma-separated ids from --list-rules).
     #[arg(long, value_delimiter = ',', value_name = "ID,...")]
-    pub rules: Vec<String>,
+    pub(crate) rules: Vec<String>,
     /// List the rules with what each rewrites, and exit.
     #[arg(long)]
-    pub list_rules: bool,
+    pub(crate) list_rules: bool,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     if args.list_rules {
         for rule in RULES {
             println!("{:<18} {}", rule.id, rule.description);

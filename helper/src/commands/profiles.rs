@@ -6,13 +6,13 @@ use crate::{exit, profile::Profile};
 
 /// List the target profiles compiled into compat (glibc, kernel, libstdc++ levels).
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Print the profiles as a JSON array.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let profiles = Profile::builtin()?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&profiles)?);

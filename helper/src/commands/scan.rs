@@ -54,61 +54,61 @@ use crate::scan::{self, closure::Closure, human, ScanOptions};
 /// an input that could not be read (the rest is still scanned and reported).
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
 
     /// Files and directories to check (directories are walked, symlinks followed once).
     #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 
     /// Print the report as JSON (schema: docs/scan-json.md).
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// The output must run without Nix: /nix/store interpreters and RPATHs,
     /// and libraries that are neither shipped nor on the target, are errors.
     #[arg(long)]
-    pub portable: bool,
+    pub(crate) portable: bool,
 
     /// A path that travels with the output (a store path of its closure):
     /// libraries in it or anywhere under it count as shipped (see above).
     /// Repeat for several.
     #[arg(long, value_name = "PATH")]
-    pub closure: Vec<PathBuf>,
+    pub(crate) closure: Vec<PathBuf>,
 
     /// Read --closure paths from FILE, one per line ('-' for stdin), e.g. the
     /// output of `nix-store -qR ./result`.
     #[arg(long, value_name = "FILE")]
-    pub closure_file: Option<PathBuf>,
+    pub(crate) closure_file: Option<PathBuf>,
 
     /// Skip the system call analysis (faster; kernel ABI note still checked).
     #[arg(long)]
-    pub no_syscalls: bool,
+    pub(crate) no_syscalls: bool,
 
     /// Print only errors (human output).
     #[arg(long, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     #[command(flatten)]
-    pub cache: CacheArgs,
+    pub(crate) cache: CacheArgs,
 }
 
 /// The fact cache options shared by `compat scan` and `compat targets`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct CacheArgs {
+pub(crate) struct CacheArgs {
     /// Read every file; neither use nor update the fact cache.
     #[arg(long)]
-    pub no_cache: bool,
+    pub(crate) no_cache: bool,
 
     /// Print the fact cache's counts (hits, misses, refused, written) on stderr.
     #[arg(long)]
-    pub cache_stats: bool,
+    pub(crate) cache_stats: bool,
 }
 
 impl CacheArgs {
     /// The cache directory to use, if any.
-    pub fn dir(&self) -> Option<PathBuf> {
+    pub(crate) fn dir(&self) -> Option<PathBuf> {
         if self.no_cache {
             None
         } else {
@@ -117,7 +117,7 @@ impl CacheArgs {
     }
 
     /// Prints the counts of `collection`'s cache when asked to.
-    pub fn report(&self, collection: &scan::Collection) {
+    pub(crate) fn report(&self, collection: &scan::Collection) {
         if !self.cache_stats {
             return;
         }
@@ -131,7 +131,7 @@ impl CacheArgs {
     }
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let profile = args.target.resolve()?;
     let mut closure = args.closure.clone();
     if let Some(file) = &args.closure_file {
@@ -157,20 +157,19 @@ pub fn run(args: Args) -> Result<u8> {
 
 fn print(report: &scan::Report, json: bool, quiet: bool) -> io::Result<()> {
     let stdout = io::stdout();
-    let terminal = stdout.is_terminal();
+    let style = super::colour::report_style(&stdout, quiet);
     // Stdout is line-buffered: one write per line of a large report otherwise.
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     if json {
         serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {
-        let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        human::write(&mut out, report, human::Style { colour, quiet })?;
+        human::write(&mut out, report, style)?;
     }
     out.flush()
 }
 
-pub fn read_closure_file(file: &PathBuf) -> Result<Vec<PathBuf>> {
+pub(crate) fn read_closure_file(file: &PathBuf) -> Result<Vec<PathBuf>> {
     let mut text = String::new();
     if file.as_os_str() == "-" {
         io::stdin().read_to_string(&mut text).context("--closure-file -: cannot read stdin")?;

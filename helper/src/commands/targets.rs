@@ -36,36 +36,36 @@ use crate::{
 /// usage error or an input that could not be read.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     /// Files and directories to check (directories are walked, symlinks followed once).
     #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 
     /// Print the verdicts as JSON (schema: docs/targets-json.md).
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// Judge as `compat scan --portable` does (/nix/store interpreters and RPATHs are errors).
     #[arg(long)]
-    pub portable: bool,
+    pub(crate) portable: bool,
 
     /// A path that travels with the output: libraries under it count as shipped. Repeat for several.
     #[arg(long, value_name = "PATH")]
-    pub closure: Vec<PathBuf>,
+    pub(crate) closure: Vec<PathBuf>,
 
     /// Read --closure paths from FILE, one per line ('-' for stdin).
     #[arg(long, value_name = "FILE")]
-    pub closure_file: Option<PathBuf>,
+    pub(crate) closure_file: Option<PathBuf>,
 
     /// Skip the system call analysis (kernel needs then come from ABI notes only).
     #[arg(long)]
-    pub no_syscalls: bool,
+    pub(crate) no_syscalls: bool,
 
     #[command(flatten)]
-    pub cache: CacheArgs,
+    pub(crate) cache: CacheArgs,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let profiles = Profile::builtin()?;
     let mut closure = args.closure.clone();
     if let Some(file) = &args.closure_file {

@@ -61,49 +61,49 @@ use crate::{
 /// before anything boots -- or when the kernel did not reach /init.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-pub struct Args {
+pub(crate) struct Args {
     /// The kernel to boot (a bzImage / vmlinuz).
     #[arg(long, value_name = "PATH")]
-    pub kernel_image: PathBuf,
+    pub(crate) kernel_image: PathBuf,
     /// The target's root directory: its libc, loader and libraries.
     #[arg(long, value_name = "PATH", required_unless_present_any = ["closure", "closure_file"], conflicts_with_all = ["closure", "closure_file"])]
-    pub sysroot: Option<PathBuf>,
+    pub(crate) sysroot: Option<PathBuf>,
     /// A store path of the files' own closure (repeatable): run with it instead of a sysroot.
     #[arg(long, value_name = "PATH")]
-    pub closure: Vec<PathBuf>,
+    pub(crate) closure: Vec<PathBuf>,
     /// A file of store paths of the closure, one per line (`nix-store -qR` output).
     #[arg(long, value_name = "FILE")]
-    pub closure_file: Option<PathBuf>,
+    pub(crate) closure_file: Option<PathBuf>,
     /// Where the closure's store paths are read on the host: DIR/nix/store/x is /nix/store/x.
     #[arg(long, default_value = "/", value_name = "DIR")]
-    pub store_root: PathBuf,
+    pub(crate) store_root: PathBuf,
     /// Files to run, each with ARGS.
     #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Arguments passed to every file (after `--`).
     #[arg(last = true, value_name = "ARGS")]
-    pub args: Vec<String>,
+    pub(crate) args: Vec<String>,
     /// Print JSON: {kernel, boot_seconds, timed_out, finished, files: [{file, status, output, kernel_too_old, missing, error}]}.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Seconds before the boot is abandoned.
     #[arg(long, default_value_t = 120, value_name = "SECONDS")]
-    pub timeout: u64,
+    pub(crate) timeout: u64,
     /// The qemu binary (default: qemu-system-x86_64 from PATH).
     #[arg(long, value_name = "PATH")]
-    pub qemu: Option<PathBuf>,
+    pub(crate) qemu: Option<PathBuf>,
     /// A statically linked busybox for the initramfs.
     #[arg(long, default_value = "/bin/busybox", value_name = "PATH")]
-    pub busybox: PathBuf,
+    pub(crate) busybox: PathBuf,
     /// Print the whole serial console (kernel messages included) to stderr.
     #[arg(long, short)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Memory of the virtual machine, in MiB.
     #[arg(long, default_value_t = 512, value_name = "MIB")]
-    pub memory: u32,
+    pub(crate) memory: u32,
 }
 
-pub fn run(args: Args) -> Result<u8> {
+pub(crate) fn run(args: Args) -> Result<u8> {
     let (libraries, mut problems) = libraries(&args);
     problems.splice(0..0, args.files.iter().filter_map(|f| unreadable(f).map(|e| format!("{}: {e}", f.display()))));
     problems

@@ -9,30 +9,30 @@ use crate::{profile::Profile, version::Version};
 /// Bounds are half-open: `glibcBelow: "2.29"` holds for 2.28 and not for 2.29.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Condition {
+pub(crate) struct Condition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub glibc_below: Option<Version>,
+    pub(crate) glibc_below: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub glibc_at_least: Option<Version>,
+    pub(crate) glibc_at_least: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernel_below: Option<Version>,
+    pub(crate) kernel_below: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernel_at_least: Option<Version>,
+    pub(crate) kernel_at_least: Option<Version>,
     /// CPU names ("x86_64", "aarch64"); empty = any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub arches: Vec<String>,
+    pub(crate) arches: Vec<String>,
 }
 
 impl Condition {
     /// True when the glibc and kernel bounds hold for the target and, when
     /// the rule names arches, the target ships one of them.
-    pub fn holds_for(&self, profile: &Profile) -> bool {
+    pub(crate) fn holds_for(&self, profile: &Profile) -> bool {
         self.holds_for_versions(&profile.glibc, &profile.kernel)
             && (self.arches.is_empty() || profile.arches.iter().any(|a| self.arches.contains(a)))
     }
 
     /// True when the glibc and kernel bounds hold (arches not considered).
-    pub fn holds_for_versions(&self, glibc: &Version, kernel: &Version) -> bool {
+    pub(crate) fn holds_for_versions(&self, glibc: &Version, kernel: &Version) -> bool {
         self.glibc_below.as_ref().is_none_or(|b| glibc < b)
             && self.glibc_at_least.as_ref().is_none_or(|b| glibc >= b)
             && self.kernel_below.as_ref().is_none_or(|b| kernel < b)
@@ -40,12 +40,12 @@ impl Condition {
     }
 
     /// True when the rule is about this CPU (or about every CPU).
-    pub fn holds_for_arch(&self, cpu: &str) -> bool {
+    pub(crate) fn holds_for_arch(&self, cpu: &str) -> bool {
         self.arches.is_empty() || self.arches.iter().any(|a| a == cpu)
     }
 
     /// "glibc < 2.29, kernel < 5.11" ("any target" when empty).
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(v) = &self.glibc_at_least {
             parts.push(format!("glibc >= {v}"));
@@ -73,11 +73,11 @@ impl Condition {
 /// Which versions of the package a rule concerns (half-open bounds).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PackageVersion {
+pub(crate) struct PackageVersion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_least: Option<Version>,
+    pub(crate) at_least: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub below: Option<Version>,
+    pub(crate) below: Option<Version>,
 }
 
 impl PackageVersion {
@@ -85,7 +85,7 @@ impl PackageVersion {
     /// "3.1.2") lies in the bounds. Its leading numeric part is compared; a
     /// version without one ("unstable-2024-01-01") is taken to match, since
     /// nothing says it does not.
-    pub fn matches(&self, version: &str) -> bool {
+    pub(crate) fn matches(&self, version: &str) -> bool {
         let Some(v) = leading_version(version) else { return true };
         self.at_least.as_ref().is_none_or(|b| &v >= b) && self.below.as_ref().is_none_or(|b| &v < b)
     }
@@ -93,7 +93,7 @@ impl PackageVersion {
 
 /// The leading "digits and dots" part of a version string: "5.2p26" -> 5.2,
 /// "2.39-5" -> 2.39, "unstable-2024" -> None.
-pub fn leading_version(text: &str) -> Option<Version> {
+pub(crate) fn leading_version(text: &str) -> Option<Version> {
     let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     Version::parse(text[..end].trim_end_matches('.'))
 }

@@ -7,12 +7,12 @@
 //! `final: prev: { ... }` overlay; [`plan::make`] matches them against the
 //! packages of a build closure for `compat plan`.
 
-pub mod condition;
+pub(crate) mod condition;
 pub mod overlay;
-pub mod plan;
-pub mod rule;
-pub mod ruleset;
+pub(crate) mod plan;
+pub(crate) mod rule;
+pub(crate) mod ruleset;
 
-pub use condition::Condition;
-pub use rule::{Action, Evidence, Rule};
+pub(crate) use rule::Evidence;
+pub use rule::Rule;
 pub use ruleset::RuleSet;

@@ -19,55 +19,55 @@ use crate::{
 /// The plan, as `--json` prints it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub installable: String,
-    pub drv_path: String,
-    pub target: Option<Target>,
-    pub packages: Vec<PlannedPackage>,
-    pub fixups: Vec<AppliedRule>,
-    pub broken: Vec<AppliedRule>,
+pub(crate) struct Plan {
+    pub(crate) installable: String,
+    pub(crate) drv_path: String,
+    pub(crate) target: Option<Target>,
+    pub(crate) packages: Vec<PlannedPackage>,
+    pub(crate) fixups: Vec<AppliedRule>,
+    pub(crate) broken: Vec<AppliedRule>,
     /// Fixed-output derivations in the closure (sources and other downloads).
-    pub sources: usize,
+    pub(crate) sources: usize,
     /// Derivations whose .drv file could not be read (named from the store path).
-    pub unreadable: Vec<String>,
+    pub(crate) unreadable: Vec<String>,
     /// What must be built and what can be fetched (absent with --no-cache).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub availability: Option<Availability>,
+    pub(crate) availability: Option<Availability>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Target {
-    pub name: String,
-    pub glibc: String,
-    pub kernel: String,
+pub(crate) struct Target {
+    pub(crate) name: String,
+    pub(crate) glibc: String,
+    pub(crate) kernel: String,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PlannedPackage {
-    pub name: String,
-    pub version: String,
+pub(crate) struct PlannedPackage {
+    pub(crate) name: String,
+    pub(crate) version: String,
     /// How many derivations build this name+version (bootstrap stages rebuild some).
-    pub derivations: usize,
+    pub(crate) derivations: usize,
     /// Ids of the rules that fire for it.
-    pub rules: Vec<String>,
+    pub(crate) rules: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AppliedRule {
-    pub rule: String,
-    pub package: String,
-    pub version: String,
-    pub condition: String,
-    pub actions: String,
-    pub reason: String,
-    pub reference: String,
-    pub evidence: Evidence,
+pub(crate) struct AppliedRule {
+    pub(crate) rule: String,
+    pub(crate) package: String,
+    pub(crate) version: String,
+    pub(crate) condition: String,
+    pub(crate) actions: String,
+    pub(crate) reason: String,
+    pub(crate) reference: String,
+    pub(crate) evidence: Evidence,
 }
 
 /// Matches the closure's packages against the rules for `target`.
-pub fn make(installable: &str, closure: &Closure, target: Option<&Profile>, rules: &RuleSet) -> Plan {
+pub(crate) fn make(installable: &str, closure: &Closure, target: Option<&Profile>, rules: &RuleSet) -> Plan {
     let mut packages = Vec::new();
     let mut fixups = Vec::new();
     let mut broken = Vec::new();
@@ -118,7 +118,7 @@ pub fn make(installable: &str, closure: &Closure, target: Option<&Profile>, rule
 }
 
 /// Per package+version: the distinct statuses of its derivations, build first.
-pub fn package_statuses(a: &Availability) -> BTreeMap<(String, String), Vec<Status>> {
+pub(crate) fn package_statuses(a: &Availability) -> BTreeMap<(String, String), Vec<Status>> {
     let mut map: BTreeMap<(String, String), Vec<Status>> = BTreeMap::new();
     for d in &a.statuses {
         let entry = map.entry((d.name.clone(), d.version.clone())).or_default();

@@ -13,30 +13,30 @@ pub struct Rule {
     /// Unique, stable name: "gnutls-no-ktls".
     pub id: String,
     /// Top-level nixpkgs attribute the overlay changes: "gnutls".
-    pub package: String,
+    pub(crate) package: String,
     /// Derivation names (`pname`) it matches in a build closure; defaults to `[package]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pnames: Vec<String>,
+    pub(crate) pnames: Vec<String>,
     /// Which targets it fires for; empty = every target.
     #[serde(default)]
-    pub when: Condition,
+    pub(crate) when: Condition,
     /// Which versions of the package it concerns; absent = every version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub package_version: Option<PackageVersion>,
+    pub(crate) package_version: Option<PackageVersion>,
     /// What the overlay does, in order.
-    pub actions: Vec<Action>,
+    pub(crate) actions: Vec<Action>,
     /// Why the package needs this on such targets.
-    pub reason: String,
+    pub(crate) reason: String,
     /// Where the facts come from (source file, commit, release notes).
-    pub reference: String,
+    pub(crate) reference: String,
     /// Whether the cause was checked in the source here, or is carried from the known list.
-    pub evidence: Evidence,
+    pub(crate) evidence: Evidence,
 }
 
 /// How well a rule's reason is established.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum Evidence {
+pub(crate) enum Evidence {
     /// The cause was confirmed in the package's source or nixpkgs expression.
     Checked,
     /// Reported by an earlier port (the glibc 2.28 / Linux 4.19 known list); not reproduced here.
@@ -46,7 +46,7 @@ pub enum Evidence {
 /// One change to a package.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
-pub enum Action {
+pub(crate) enum Action {
     /// Drop these flags from `configureFlags`.
     RemoveConfigureFlags { flags: Vec<String> },
     /// Append these flags to `configureFlags`.
@@ -78,7 +78,7 @@ pub enum Action {
 
 impl Rule {
     /// The derivation names this rule matches in a closure.
-    pub fn matched_pnames(&self) -> Vec<&str> {
+    pub(crate) fn matched_pnames(&self) -> Vec<&str> {
         if self.pnames.is_empty() {
             vec![self.package.as_str()]
         } else {
@@ -87,19 +87,19 @@ impl Rule {
     }
 
     /// True when the rule only records a known breakage.
-    pub fn is_broken(&self) -> bool {
+    pub(crate) fn is_broken(&self) -> bool {
         self.actions.iter().any(|a| matches!(a, Action::Broken))
     }
 
     /// A one-line summary of the actions: "configureFlags -= --enable-ktls; configureFlags += --disable-ktls".
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         self.actions.iter().map(Action::describe).collect::<Vec<_>>().join("; ")
     }
 }
 
 impl Action {
     /// What the action does, in a few words.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Action::RemoveConfigureFlags { flags } => format!("configureFlags -= {}", flags.join(" ")),
             Action::AddConfigureFlags { flags } => format!("configureFlags += {}", flags.join(" ")),

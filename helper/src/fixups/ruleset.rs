@@ -9,10 +9,10 @@ use super::rule::{Action, Rule};
 use crate::{nix_syntax, profile::Profile};
 
 /// `profiles/fixups/rules.json`, embedded so `compat` works without the repository.
-pub const EMBEDDED_RULES: &str = include_str!("../../../profiles/fixups/rules.json");
+pub(crate) const EMBEDDED_RULES: &str = include_str!("../../../profiles/fixups/rules.json");
 
 /// Where the embedded rules live in the repository (for messages).
-pub const RULES_PATH: &str = "profiles/fixups/rules.json";
+pub(crate) const RULES_PATH: &str = "profiles/fixups/rules.json";
 
 /// Every fixup rule, in file order.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -28,7 +28,7 @@ impl RuleSet {
     }
 
     /// Reads a rule file given by path.
-    pub fn from_path(path: &Path) -> Result<RuleSet> {
+    pub(crate) fn from_path(path: &Path) -> Result<RuleSet> {
         let text = fs::read_to_string(path).with_context(|| format!("{}: cannot read rules", path.display()))?;
         RuleSet::from_json(&text, &path.display().to_string())
     }
@@ -44,7 +44,7 @@ impl RuleSet {
     /// Rejects what would make a wrong or unparsable overlay: duplicate ids,
     /// attribute names Nix cannot take bare, two pins or two `fromAttr` for
     /// one package, a `fromAttr` combined with changes, empty text fields.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let mut ids = BTreeMap::new();
         for rule in &self.rules {
             if ids.insert(rule.id.as_str(), ()).is_some() {

@@ -21,7 +21,7 @@ use super::{
 /// Where one derivation's outputs would come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Built here: not valid, and not (all) in a cache.
     Build,
     /// Fetched from a cache.
@@ -33,7 +33,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Status::Build => "build",
             Status::Fetch => "fetch",
@@ -46,52 +46,52 @@ impl Status {
 /// The report, as `compat plan --json` prints it under `availability`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Availability {
+pub(crate) struct Availability {
     /// The caches asked, in order.
-    pub caches: Vec<CacheReport>,
+    pub(crate) caches: Vec<CacheReport>,
     /// Derivations to build (`nix-store --realise --dry-run`: "will be built").
-    pub build: usize,
+    pub(crate) build: usize,
     /// Store paths to fetch ("will be fetched").
-    pub fetch: usize,
+    pub(crate) fetch: usize,
     /// Bytes the fetches download, and take unpacked (as far as the caches say).
-    pub download_size: u64,
-    pub nar_size: u64,
+    pub(crate) download_size: u64,
+    pub(crate) nar_size: u64,
     /// Paths that are neither valid, nor in a cache, nor buildable ("don't know how to build").
-    pub unknown: Vec<String>,
+    pub(crate) unknown: Vec<String>,
     /// How many derivations of the closure have each status.
-    pub derivations: Counts,
+    pub(crate) derivations: Counts,
     /// Each derivation of the closure (fixed-output ones included).
-    pub statuses: Vec<DrvStatus>,
+    pub(crate) statuses: Vec<DrvStatus>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CacheReport {
-    pub url: String,
+pub(crate) struct CacheReport {
+    pub(crate) url: String,
     /// Store paths fetched from this cache.
-    pub fetch: usize,
+    pub(crate) fetch: usize,
     /// Why the cache could not be asked; its paths then count as missing.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct Counts {
-    pub build: usize,
-    pub fetch: usize,
-    pub valid: usize,
-    pub unneeded: usize,
+pub(crate) struct Counts {
+    pub(crate) build: usize,
+    pub(crate) fetch: usize,
+    pub(crate) valid: usize,
+    pub(crate) unneeded: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DrvStatus {
-    pub drv_path: String,
-    pub name: String,
-    pub version: String,
-    pub status: Status,
+pub(crate) struct DrvStatus {
+    pub(crate) drv_path: String,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) status: Status,
     /// For `fetch`: the cache its outputs come from.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<String>,
+    pub(crate) cache: Option<String>,
 }
 
 /// The store and caches, asked by the walk; answers are kept, so each path
@@ -143,7 +143,7 @@ impl Oracle for Sources<'_> {
 
 /// Decides, for every derivation of `closure`, whether it is valid in the
 /// store, fetched from one of `caches`, built, or not needed.
-pub fn assess(tools: &NixTools, closure: &Closure, caches: &[Cache]) -> Result<Availability> {
+pub(crate) fn assess(tools: &NixTools, closure: &Closure, caches: &[Cache]) -> Result<Availability> {
     let errors = caches.iter().map(|c| c.check().err().map(|e| format!("{e:#}"))).collect();
     let mut sources = Sources { tools, caches, valid: BTreeMap::new(), found: BTreeMap::new(), errors };
     // Every output's validity in one go; the walk then asks only for

@@ -24,22 +24,22 @@ use super::{
 };
 
 /// The store directory compat plans for.
-pub const STORE_DIR: &str = "/nix/store";
+pub(crate) const STORE_DIR: &str = "/nix/store";
 
 /// What a cache knows of one store path.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct PathInfo {
+pub(crate) struct PathInfo {
     /// Full store paths this one refers to (itself included when it does).
-    pub references: Vec<String>,
+    pub(crate) references: Vec<String>,
     /// Bytes a fetch downloads (the compressed NAR).
-    pub download_size: Option<u64>,
+    pub(crate) download_size: Option<u64>,
     /// Bytes it takes unpacked.
-    pub nar_size: Option<u64>,
+    pub(crate) nar_size: Option<u64>,
 }
 
 /// One binary cache, by its URL.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Cache {
+pub(crate) enum Cache {
     /// `file:///dir?params`: read from the directory.
     File { url: String, dir: PathBuf },
     /// Anything else: asked through `nix path-info --store URL`.
@@ -52,7 +52,7 @@ const PARALLEL: usize = 4;
 
 impl Cache {
     /// Reads a cache URL as Nix writes it in `substituters`.
-    pub fn parse(url: &str) -> Result<Cache> {
+    pub(crate) fn parse(url: &str) -> Result<Cache> {
         let url = url.trim();
         if url.is_empty() {
             bail!("an empty cache URL");
@@ -68,7 +68,7 @@ impl Cache {
     }
 
     /// The URL as given.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         match self {
             Cache::File { url, .. } | Cache::Nix { url } => url,
         }
@@ -77,7 +77,7 @@ impl Cache {
     /// Whether the cache can be read at all, for those checked without
     /// asking for a path: a file:// cache's directory and its
     /// `nix-cache-info`. Other caches are found out when first asked.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         match self {
             Cache::File { dir, .. } => query_dir(dir).map(|_| ()),
             Cache::Nix { .. } => Ok(()),
@@ -86,7 +86,7 @@ impl Cache {
 
     /// Of `paths`, those the cache has, with what it says of them. Errors
     /// do not repeat the URL.
-    pub fn query(&self, tools: &NixTools, paths: &[String]) -> Result<BTreeMap<String, PathInfo>> {
+    pub(crate) fn query(&self, tools: &NixTools, paths: &[String]) -> Result<BTreeMap<String, PathInfo>> {
         if paths.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -178,7 +178,7 @@ fn query_nix(tools: &NixTools, url: &str, paths: &[String]) -> Result<BTreeMap<S
 /// Reads `nix path-info --json`: a list of objects with `path` (and
 /// `"valid": false` for paths the store lacks) up to Nix 2.18, an object
 /// from path to info or `null` since 2.19.
-pub fn parse_path_info(json: &str) -> Result<BTreeMap<String, PathInfo>> {
+pub(crate) fn parse_path_info(json: &str) -> Result<BTreeMap<String, PathInfo>> {
     let value: Value = serde_json::from_str(json)?;
     let mut found = BTreeMap::new();
     let mut add = |path: &str, info: &Value| {

@@ -12,47 +12,47 @@ use super::{derivation::Derivation, drv_name, installable::Installable, run::run
 
 /// One package (name and version) of a closure, with every derivation that builds it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct ClosurePackage {
-    pub name: String,
-    pub version: String,
+pub(crate) struct ClosurePackage {
+    pub(crate) name: String,
+    pub(crate) version: String,
     /// CPU of the derivation's system ("x86_64"), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<String>,
-    pub drv_paths: Vec<String>,
+    pub(crate) cpu: Option<String>,
+    pub(crate) drv_paths: Vec<String>,
 }
 
 /// A package's build closure.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Closure {
+pub(crate) struct Closure {
     /// The derivation of the package itself.
-    pub drv_path: String,
+    pub(crate) drv_path: String,
     /// Packages, each name+version once, sorted by name.
-    pub packages: Vec<ClosurePackage>,
+    pub(crate) packages: Vec<ClosurePackage>,
     /// Fixed-output derivations (sources, patches, downloads).
-    pub sources: usize,
+    pub(crate) sources: usize,
     /// `.drv` files that could not be read (named from their store path instead).
-    pub unreadable: Vec<String>,
+    pub(crate) unreadable: Vec<String>,
     /// Every readable derivation of the closure (fixed-output ones included), by path.
     #[serde(skip)]
-    pub nodes: BTreeMap<String, Node>,
+    pub(crate) nodes: BTreeMap<String, Node>,
 }
 
 /// One derivation as a node of the build graph.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     /// Output name -> store path ("" when not known before building).
-    pub outputs: BTreeMap<String, String>,
+    pub(crate) outputs: BTreeMap<String, String>,
     /// Input derivation -> the outputs of it that are used.
-    pub input_drvs: BTreeMap<String, Vec<String>>,
+    pub(crate) input_drvs: BTreeMap<String, Vec<String>>,
     /// False when the derivation forbids substitution (`allowSubstitutes = false`).
-    pub substitutes_allowed: bool,
-    pub name: String,
-    pub version: String,
+    pub(crate) substitutes_allowed: bool,
+    pub(crate) name: String,
+    pub(crate) version: String,
 }
 
 /// Instantiates `installable` and returns its store derivation path.
-pub fn instantiate(tools: &NixTools, installable: &Installable) -> Result<String> {
+pub(crate) fn instantiate(tools: &NixTools, installable: &Installable) -> Result<String> {
     let store_args = tools.store_args();
     let out = match installable {
         Installable::Flake(reference) => {
@@ -79,7 +79,7 @@ pub fn instantiate(tools: &NixTools, installable: &Installable) -> Result<String
 /// Walks the build closure of `drv_path`: one `nix-store` call, then the
 /// `.drv` files, read under `root` (the store's root directory: "/" but for
 /// a store kept in another directory).
-pub fn walk(tools: &NixTools, drv_path: &str, root: &Path) -> Result<Closure> {
+pub(crate) fn walk(tools: &NixTools, drv_path: &str, root: &Path) -> Result<Closure> {
     let mut args = vec!["--query", "--requisites", drv_path];
     let store_args = tools.store_args();
     args.extend(store_args.iter().map(String::as_str));

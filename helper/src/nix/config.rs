@@ -9,16 +9,16 @@ use super::{run::run, tools::NixTools};
 
 /// The settings compat reads.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct NixConfig {
+pub(crate) struct NixConfig {
     /// `substituters`, in the order given (`extra-substituters` included).
-    pub substituters: Vec<String>,
+    pub(crate) substituters: Vec<String>,
     /// `store`: "auto", "daemon", a path or a store URL.
-    pub store: String,
+    pub(crate) store: String,
 }
 
 /// Asks Nix for its configuration; `extra_args` (e.g. `--store URL`) are
 /// passed along.
-pub fn read(tools: &NixTools, extra_args: &[String]) -> Result<NixConfig> {
+pub(crate) fn read(tools: &NixTools, extra_args: &[String]) -> Result<NixConfig> {
     let nix = tools.nix()?;
     let with = |base: &[&'static str]| {
         let mut args: Vec<&str> = base.to_vec();
@@ -33,7 +33,7 @@ pub fn read(tools: &NixTools, extra_args: &[String]) -> Result<NixConfig> {
 }
 
 /// Reads the JSON both commands print: `{"name": {"value": ...}, ...}`.
-pub fn parse(json: &str) -> Result<NixConfig> {
+pub(crate) fn parse(json: &str) -> Result<NixConfig> {
     let value: Value = serde_json::from_str(json).context("Nix's configuration is not JSON")?;
     let setting = |name: &str| value.get(name).and_then(|s| s.get("value"));
     let substituters = match setting("substituters") {

@@ -8,22 +8,22 @@ use anyhow::{anyhow, bail, Context, Result};
 
 /// The parts of a store derivation compat uses.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Derivation {
+pub(crate) struct Derivation {
     /// Output name -> store path ("" for content-addressed outputs not yet known).
-    pub outputs: BTreeMap<String, String>,
+    pub(crate) outputs: BTreeMap<String, String>,
     /// True when an output has a fixed hash: a source or other download.
-    pub fixed_output: bool,
+    pub(crate) fixed_output: bool,
     /// Input derivation -> the outputs of it this one uses.
-    pub input_drvs: BTreeMap<String, Vec<String>>,
+    pub(crate) input_drvs: BTreeMap<String, Vec<String>>,
     /// "x86_64-linux".
-    pub system: String,
+    pub(crate) system: String,
     /// The builder's environment.
-    pub env: BTreeMap<String, String>,
+    pub(crate) env: BTreeMap<String, String>,
 }
 
 impl Derivation {
     /// Reads and parses a `.drv` file.
-    pub fn read(path: &Path) -> Result<Derivation> {
+    pub(crate) fn read(path: &Path) -> Result<Derivation> {
         let text = fs::read_to_string(path).with_context(|| format!("{}: cannot read derivation", path.display()))?;
         Derivation::parse(&text).with_context(|| format!("{}: not a store derivation", path.display()))
     }
@@ -31,7 +31,7 @@ impl Derivation {
     /// Parses the ATerm text of a derivation: `Derive([outputs],[inputDrvs],
     /// [inputSrcs],"system","builder",[args],[env])`, also in the
     /// `DrvWithVersion("...", ...)` form of newer Nix.
-    pub fn parse(text: &str) -> Result<Derivation> {
+    pub(crate) fn parse(text: &str) -> Result<Derivation> {
         let mut parser = Parser { text: text.as_bytes(), pos: 0 };
         let term = parser.term()?;
         let Term::Apply(name, mut fields) = term else { bail!("expected Derive(...)") };
@@ -75,7 +75,7 @@ impl Derivation {
     /// `pname` and `version` from the environment, when the derivation has
     /// them: plain variables, or inside `__json` for derivations with
     /// `__structuredAttrs = true`.
-    pub fn pname_version(&self) -> Option<(String, String)> {
+    pub(crate) fn pname_version(&self) -> Option<(String, String)> {
         if let Some(pname) = self.env.get("pname") {
             return Some((pname.clone(), self.env.get("version").cloned().unwrap_or_default()));
         }
@@ -91,7 +91,7 @@ impl Derivation {
     /// building them: false when it sets `allowSubstitutes = false` (as
     /// nixpkgs' trivial builders do), a plain variable ("1" is true) or a
     /// boolean in `__json`.
-    pub fn substitutes_allowed(&self) -> bool {
+    pub(crate) fn substitutes_allowed(&self) -> bool {
         if let Some(json) = self.env.get("__json") {
             let attrs: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
             return attrs.get("allowSubstitutes").and_then(serde_json::Value::as_bool).unwrap_or(true);

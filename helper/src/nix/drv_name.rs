@@ -4,7 +4,7 @@
 /// "bash-5.2p26" -> ("bash", "5.2p26"); "gnu-config-2023-09-19" ->
 /// ("gnu-config", "2023-09-19"); "bootstrap-stage1-stdenv-linux" -> (whole, "").
 /// The version starts after the first '-' that is not followed by a letter.
-pub fn split(name: &str) -> (&str, &str) {
+pub(crate) fn split(name: &str) -> (&str, &str) {
     let bytes = name.as_bytes();
     for (i, &b) in bytes.iter().enumerate() {
         if b == b'-' && bytes.get(i + 1).is_some_and(|c| !c.is_ascii_alphabetic()) {
@@ -15,7 +15,7 @@ pub fn split(name: &str) -> (&str, &str) {
 }
 
 /// A store path's name: "/nix/store/<hash>-bash-5.2p26.drv" -> "bash-5.2p26.drv".
-pub fn store_name(path: &str) -> &str {
+pub(crate) fn store_name(path: &str) -> &str {
     let base = path.rsplit('/').next().unwrap_or(path);
     match base.split_once('-') {
         Some((hash, rest)) if hash.len() == 32 => rest,

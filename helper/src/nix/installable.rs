@@ -9,7 +9,7 @@ use crate::nix_syntax;
 
 /// A package to evaluate.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Installable {
+pub(crate) enum Installable {
     /// A flake reference with an attribute: "nixpkgs#bash", ".#foo", "path:/x#y".
     Flake(String),
     /// An attribute path of a Nix file or directory (called with `{ }` when it is a function).
@@ -19,7 +19,7 @@ pub enum Installable {
 impl Installable {
     /// Reads the user's words: with `file` (from `-f` or `--nixpkgs`) the
     /// text is an attribute path in it; otherwise it must be a flake reference.
-    pub fn parse(text: &str, file: Option<&Path>) -> Result<Installable> {
+    pub(crate) fn parse(text: &str, file: Option<&Path>) -> Result<Installable> {
         if let Some(path) = file {
             let path =
                 path.canonicalize().with_context(|| format!("{}: no such Nix file or directory", path.display()))?;
@@ -40,7 +40,7 @@ impl Installable {
 
     /// A Nix expression for the package, for `nix-instantiate --expr`.
     /// Only for [`Installable::File`].
-    pub fn file_expr(&self) -> Option<String> {
+    pub(crate) fn file_expr(&self) -> Option<String> {
         let Installable::File { path, attr } = self else { return None };
         let names: Vec<String> = attr_path(attr)?.iter().map(|n| nix_syntax::string(n)).collect();
         Some(format!(
@@ -52,7 +52,7 @@ impl Installable {
     }
 
     /// How the user would write it: "nixpkgs#bash", "bash (from /path)".
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self {
             Installable::Flake(r) => r.clone(),
             Installable::File { path, attr } => format!("{attr} (from {})", path.display()),
@@ -62,7 +62,7 @@ impl Installable {
 
 /// Splits an attribute path at dots outside double quotes:
 /// `a."b.c".d` -> [a, b.c, d]. `None` when it is empty or has empty parts.
-pub fn attr_path(text: &str) -> Option<Vec<String>> {
+pub(crate) fn attr_path(text: &str) -> Option<Vec<String>> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut quoted = false;

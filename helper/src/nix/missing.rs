@@ -23,13 +23,13 @@ use super::{cache::PathInfo, closure::Node};
 
 /// A path a cache has: which cache (its index), and what it says of the path.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Found {
-    pub cache: usize,
-    pub info: PathInfo,
+pub(crate) struct Found {
+    pub(crate) cache: usize,
+    pub(crate) info: PathInfo,
 }
 
 /// Answers the two questions the walk asks, for many paths at a time.
-pub trait Oracle {
+pub(crate) trait Oracle {
     /// Of `paths`, those valid in the store.
     fn valid(&mut self, paths: &[String]) -> Result<BTreeSet<String>>;
     /// Of `paths`, those a cache has (the first cache that has each).
@@ -38,15 +38,15 @@ pub trait Oracle {
 
 /// The outcome of the walk.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Missing {
+pub(crate) struct Missing {
     /// Derivations to build.
-    pub build: BTreeSet<String>,
+    pub(crate) build: BTreeSet<String>,
     /// Store paths to fetch, with the cache that has each.
-    pub fetch: BTreeMap<String, Found>,
+    pub(crate) fetch: BTreeMap<String, Found>,
     /// Derivations whose missing outputs are all fetched instead of built.
-    pub fetched_drvs: BTreeSet<String>,
+    pub(crate) fetched_drvs: BTreeSet<String>,
     /// Paths neither valid, nor in a cache, nor buildable from a known derivation.
-    pub unknown: BTreeSet<String>,
+    pub(crate) unknown: BTreeSet<String>,
 }
 
 /// One request of the walk: a derivation's outputs (all when the list is
@@ -59,7 +59,7 @@ enum Want {
 
 /// Decides what realising all outputs of `top` needs. `nodes` holds the
 /// derivations of its closure; one missing from it is unknown.
-pub fn query(top: &str, nodes: &BTreeMap<String, Node>, oracle: &mut dyn Oracle) -> Result<Missing> {
+pub(crate) fn query(top: &str, nodes: &BTreeMap<String, Node>, oracle: &mut dyn Oracle) -> Result<Missing> {
     let mut missing = Missing::default();
     let mut done: BTreeSet<Want> = BTreeSet::new();
     let mut level = vec![Want::Built(top.to_string(), Vec::new())];

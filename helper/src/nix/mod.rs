@@ -12,20 +12,19 @@
 //! ask binary caches, [`missing`] decides what is built or fetched as Nix
 //! does, and [`availability`] sums it up per derivation.
 
-pub mod availability;
-pub mod cache;
-pub mod closure;
-pub mod config;
-pub mod derivation;
-pub mod drv_name;
-pub mod installable;
-pub mod missing;
-pub mod narinfo;
-pub mod options;
-pub mod package;
-pub mod run;
-pub mod store;
-pub mod tools;
+pub(crate) mod availability;
+pub(crate) mod cache;
+pub(crate) mod closure;
+pub(crate) mod config;
+pub(crate) mod derivation;
+pub(crate) mod drv_name;
+pub(crate) mod installable;
+pub(crate) mod missing;
+pub(crate) mod narinfo;
+pub(crate) mod options;
+pub(crate) mod package;
+pub(crate) mod run;
+pub(crate) mod store;
+pub(crate) mod tools;
 
-pub use installable::Installable;
 pub use tools::NixTools;

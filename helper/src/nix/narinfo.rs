@@ -6,21 +6,21 @@ use anyhow::{bail, Result};
 
 /// What compat uses of a `.narinfo` file.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct NarInfo {
+pub(crate) struct NarInfo {
     /// `StorePath`: the full store path.
-    pub store_path: String,
+    pub(crate) store_path: String,
     /// `References`: base names ("<hash>-<name>"), the path itself included when it refers to itself.
-    pub references: Vec<String>,
+    pub(crate) references: Vec<String>,
     /// `FileSize`: the compressed NAR's size, what a fetch downloads.
-    pub file_size: Option<u64>,
+    pub(crate) file_size: Option<u64>,
     /// `NarSize`: the unpacked size.
-    pub nar_size: Option<u64>,
+    pub(crate) nar_size: Option<u64>,
 }
 
 impl NarInfo {
     /// Parses a `.narinfo` file's text. `StorePath` is required; unknown keys
     /// are ignored (caches add their own).
-    pub fn parse(text: &str) -> Result<NarInfo> {
+    pub(crate) fn parse(text: &str) -> Result<NarInfo> {
         let mut info = NarInfo::default();
         for (line_no, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -46,13 +46,13 @@ impl NarInfo {
 }
 
 /// The `StoreDir` of a `nix-cache-info` file ("/nix/store"), when it names one.
-pub fn cache_store_dir(text: &str) -> Option<String> {
+pub(crate) fn cache_store_dir(text: &str) -> Option<String> {
     text.lines().find_map(|l| l.strip_prefix("StoreDir: ")).map(|d| d.trim().trim_end_matches('/').to_string())
 }
 
 /// The hash part of a store path, the name of its `.narinfo` in a cache:
 /// "/nix/store/<hash>-bash-5.2" -> "<hash>". `None` when it is not a store path.
-pub fn hash_part(path: &str) -> Option<&str> {
+pub(crate) fn hash_part(path: &str) -> Option<&str> {
     let base = path.rsplit('/').next()?;
     let (hash, name) = base.split_once('-')?;
     (hash.len() == 32 && !name.is_empty() && hash.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(hash)

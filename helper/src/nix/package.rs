@@ -11,21 +11,21 @@ use super::{installable::Installable, run::run, tools::NixTools};
 /// What Nix says about one package.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PackageInfo {
-    pub name: String,
-    pub pname: Option<String>,
-    pub version: Option<String>,
-    pub drv_path: String,
-    pub system: Option<String>,
+pub(crate) struct PackageInfo {
+    pub(crate) name: String,
+    pub(crate) pname: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) drv_path: String,
+    pub(crate) system: Option<String>,
     /// Output name -> store path.
-    pub outputs: BTreeMap<String, String>,
+    pub(crate) outputs: BTreeMap<String, String>,
     /// meta: description, homepage, license (SPDX ids or short names),
     /// mainProgram, platforms, broken and a few more, where JSON can hold them.
-    pub meta: BTreeMap<String, serde_json::Value>,
+    pub(crate) meta: BTreeMap<String, serde_json::Value>,
 }
 
 /// The Nix function from a derivation to the [`PackageInfo`] fields.
-pub const INFO_FUNCTION: &str = r#"p:
+pub(crate) const INFO_FUNCTION: &str = r#"p:
 let
   simple = v: builtins.elem (builtins.typeOf v) [ "string" "bool" "int" "float" "null" ];
   license = l: if builtins.isAttrs l then l.spdxId or l.shortName or l.fullName or null else l;
@@ -53,7 +53,7 @@ in {
 }"#;
 
 /// Evaluates one installable with one Nix call.
-pub fn evaluate(tools: &NixTools, installable: &Installable) -> Result<PackageInfo> {
+pub(crate) fn evaluate(tools: &NixTools, installable: &Installable) -> Result<PackageInfo> {
     let json = match installable {
         Installable::Flake(reference) => {
             let nix = tools.nix()?;

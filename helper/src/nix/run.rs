@@ -7,11 +7,11 @@ use anyhow::{bail, Context, Result};
 /// What compat adds to NIX_CONFIG: the `nix` command and flakes are still
 /// experimental features (Nix 2.8 up to current releases). `extra-` adds to
 /// whatever the user's configuration enables instead of replacing it.
-pub const EXTRA_CONFIG: &str = "extra-experimental-features = nix-command flakes";
+pub(crate) const EXTRA_CONFIG: &str = "extra-experimental-features = nix-command flakes";
 
 /// The NIX_CONFIG to run Nix with: the user's own (kept, it may set
 /// substituters or a store) followed by [`EXTRA_CONFIG`].
-pub fn nix_config(user: Option<&str>) -> String {
+pub(crate) fn nix_config(user: Option<&str>) -> String {
     match user {
         Some(u) if !u.trim().is_empty() => format!("{}\n{EXTRA_CONFIG}", u.trim_end()),
         _ => EXTRA_CONFIG.to_string(),
@@ -20,7 +20,7 @@ pub fn nix_config(user: Option<&str>) -> String {
 
 /// Runs `tool args...` and returns its stdout. On failure the error holds
 /// the command line and Nix's own message (stderr, without noise lines).
-pub fn run(tool: &Path, args: &[&str]) -> Result<String> {
+pub(crate) fn run(tool: &Path, args: &[&str]) -> Result<String> {
     let user = std::env::var("NIX_CONFIG").ok();
     let out = Command::new(tool)
         .args(args)

@@ -15,7 +15,7 @@ use super::{run::run, tools::NixTools};
 /// store URLs that keep them on this machine: "auto", "local", "daemon",
 /// "unix://..." -> "/"; "/some/dir" or "local?root=/some/dir" -> that
 /// directory. `None` for stores elsewhere (ssh-ng://, https://, ...).
-pub fn root_of(store: &str) -> Option<PathBuf> {
+pub(crate) fn root_of(store: &str) -> Option<PathBuf> {
     let store = store.trim();
     if store.is_empty() || store.starts_with('/') {
         return Some(PathBuf::from(if store.is_empty() { "/" } else { store }));
@@ -31,13 +31,13 @@ pub fn root_of(store: &str) -> Option<PathBuf> {
 }
 
 /// Where the file of a store path is: `path` under `root`.
-pub fn file_of(root: &Path, path: &str) -> PathBuf {
+pub(crate) fn file_of(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
 }
 
 /// Of `paths`, those not valid in the store: one `nix-store --check-validity
 /// --print-invalid` call per thousand paths.
-pub fn invalid(tools: &NixTools, paths: &[String]) -> Result<BTreeSet<String>> {
+pub(crate) fn invalid(tools: &NixTools, paths: &[String]) -> Result<BTreeSet<String>> {
     let mut invalid = BTreeSet::new();
     let store_args = tools.store_args();
     for chunk in paths.chunks(1000) {

@@ -13,19 +13,19 @@ use crate::{fixups::condition::leading_version, version::Version};
 #[derive(Clone, Debug)]
 pub struct NixTools {
     /// `nix` (flake references need it).
-    pub nix: Option<PathBuf>,
-    pub nix_instantiate: PathBuf,
+    pub(crate) nix: Option<PathBuf>,
+    pub(crate) nix_instantiate: PathBuf,
     pub nix_store: PathBuf,
     /// From `nix-instantiate --version`, asked when first needed.
     version: OnceLock<Version>,
     /// Extra arguments for `nix` commands on flake references (`--override-input ...`).
-    pub flake_args: Vec<String>,
+    pub(crate) flake_args: Vec<String>,
     /// The store every call works on (`--store URL`), when not Nix's default.
-    pub store: Option<String>,
+    pub(crate) store: Option<String>,
 }
 
 /// The oldest Nix whose `nix` command compat drives (flakes, `extra-` settings).
-pub const MIN_NIX_FOR_FLAKES: &str = "2.4";
+pub(crate) const MIN_NIX_FOR_FLAKES: &str = "2.4";
 
 impl NixTools {
     /// Finds the tools: beside `explicit` (the `nix` binary or its bin
@@ -57,7 +57,7 @@ impl NixTools {
     }
 
     /// `--store URL` when a store is named, else nothing: for any Nix command.
-    pub fn store_args(&self) -> Vec<String> {
+    pub(crate) fn store_args(&self) -> Vec<String> {
         self.store.iter().flat_map(|s| ["--store".to_string(), s.clone()]).collect()
     }
 
@@ -72,7 +72,7 @@ impl NixTools {
 
     /// The `nix` command, or an error saying flake references need it (and a
     /// Nix new enough to have flakes).
-    pub fn nix(&self) -> Result<&Path> {
+    pub(crate) fn nix(&self) -> Result<&Path> {
         let nix = self.nix.as_deref().ok_or_else(|| {
             anyhow!(
                 "the `nix` command is not beside {} (flake references, Nix's configuration and non-file:// caches need it; for a package use -f FILE ATTR instead)",
@@ -100,7 +100,7 @@ fn detect_version(nix_instantiate: &Path) -> Result<Version> {
 }
 
 /// "nix-instantiate (Nix) 2.8.0" -> 2.8.0; also "nix (Determinate Nix 3.1.0) 2.26.3".
-pub fn parse_version_line(text: &str) -> Option<Version> {
+pub(crate) fn parse_version_line(text: &str) -> Option<Version> {
     text.lines().next()?.split_whitespace().rev().find_map(leading_version)
 }
 

@@ -16,7 +16,7 @@ fn stand_in(c: char) -> Option<u8> {
 /// The file's bytes as text the parser takes. Refuses (naming `origin`) a
 /// file that already holds one of the stand-in characters, since it could
 /// not be told apart on the way back.
-pub fn decode(bytes: &[u8], origin: &str) -> Result<String> {
+pub(crate) fn decode(bytes: &[u8], origin: &str) -> Result<String> {
     let mut text = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         if chunk.valid().chars().any(|c| stand_in(c).is_some()) {
@@ -32,7 +32,7 @@ pub fn decode(bytes: &[u8], origin: &str) -> Result<String> {
 
 /// The bytes to write for `text`: stand-ins turned back into their bytes.
 /// Only for text that came from [`decode`] of a file that was not UTF-8.
-pub fn encode(text: &str) -> Vec<u8> {
+pub(crate) fn encode(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut buf = [0u8; 4];
     for c in text.chars() {

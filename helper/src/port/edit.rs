@@ -5,27 +5,27 @@ use rnix::TextRange;
 
 /// Replace `range` of the text with `text` (an insertion when the range is empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    pub range: TextRange,
-    pub text: String,
+pub(crate) struct Edit {
+    pub(crate) range: TextRange,
+    pub(crate) text: String,
 }
 
 impl Edit {
-    pub fn replace(range: TextRange, text: impl Into<String>) -> Edit {
+    pub(crate) fn replace(range: TextRange, text: impl Into<String>) -> Edit {
         Edit { range, text: text.into() }
     }
 
-    pub fn delete(range: TextRange) -> Edit {
+    pub(crate) fn delete(range: TextRange) -> Edit {
         Edit { range, text: String::new() }
     }
 
-    pub fn insert(at: rnix::TextSize, text: impl Into<String>) -> Edit {
+    pub(crate) fn insert(at: rnix::TextSize, text: impl Into<String>) -> Edit {
         Edit { range: TextRange::empty(at), text: text.into() }
     }
 }
 
 /// Applies non-overlapping edits to `source`. Identical edits are applied once.
-pub fn apply(source: &str, mut edits: Vec<Edit>) -> Result<String> {
+pub(crate) fn apply(source: &str, mut edits: Vec<Edit>) -> Result<String> {
     edits.sort_by_key(|e| (e.range.start(), e.range.end()));
     edits.dedup();
     let mut out = String::with_capacity(source.len());

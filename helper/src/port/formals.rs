@@ -6,13 +6,13 @@ use rnix::{SyntaxKind::*, SyntaxNode};
 use super::{edit::Edit, tree};
 
 /// The NODE_PATTERN of the file's top-level function, if it has one.
-pub fn top_pattern(root: &SyntaxNode) -> Option<SyntaxNode> {
+pub(crate) fn top_pattern(root: &SyntaxNode) -> Option<SyntaxNode> {
     let lambda = root.children().find(|n| n.kind() == NODE_LAMBDA)?;
     lambda.children().find(|n| n.kind() == NODE_PATTERN)
 }
 
 /// The formals' names, in order.
-pub fn names(pattern: &SyntaxNode) -> Vec<String> {
+pub(crate) fn names(pattern: &SyntaxNode) -> Vec<String> {
     entries(pattern).iter().filter_map(entry_name).collect()
 }
 
@@ -27,7 +27,7 @@ fn entry_name(entry: &SyntaxNode) -> Option<String> {
 /// The edit that adds `name` as the first formal, in the file's own style:
 /// `{ stdenv }` -> `{ lib, stdenv }`; `{ stdenv\n, fetchurl }` -> `{ lib\n, stdenv\n, fetchurl }`;
 /// `{\n  stdenv,\n}` -> `{\n  lib,\n  stdenv,\n}`.
-pub fn add_first(pattern: &SyntaxNode, name: &str) -> Option<Edit> {
+pub(crate) fn add_first(pattern: &SyntaxNode, name: &str) -> Option<Edit> {
     let list = entries(pattern);
     let Some(first_elem) =
         pattern.children_with_tokens().find(|e| e.kind() == NODE_PAT_ENTRY || e.kind() == TOKEN_ELLIPSIS)
@@ -75,7 +75,7 @@ fn tree_whitespace_before(pattern: &SyntaxNode, at: rnix::TextSize) -> String {
 
 /// The edit that removes the formal `name` with its comma (the following
 /// one, or the preceding one when it is last).
-pub fn remove(pattern: &SyntaxNode, name: &str) -> Option<Edit> {
+pub(crate) fn remove(pattern: &SyntaxNode, name: &str) -> Option<Edit> {
     let entry = entries(pattern).into_iter().find(|e| entry_name(e).as_deref() == Some(name))?;
     let mut end = entry.text_range().end();
     let mut token = entry.last_token()?.next_token();

@@ -7,12 +7,12 @@
 //! byte. Rules run one after another, each on the text the previous ones
 //! left, and a second run finds nothing to do.
 
-pub mod bytes;
-pub mod edit;
-pub mod formals;
-pub mod rules;
+pub(crate) mod bytes;
+pub(crate) mod edit;
+pub(crate) mod formals;
+pub(crate) mod rules;
 pub mod syntax;
-pub mod tree;
+pub(crate) mod tree;
 
 use anyhow::{bail, Result};
 

@@ -5,7 +5,7 @@ use rnix::SyntaxKind::*;
 /// How deeply brackets may nest. rnix's parser gives up at 512 levels of
 /// expressions (and recurses without that bound into lists), so deeper text
 /// is refused before it is parsed.
-pub const MAX_NESTING: usize = 500;
+pub(crate) const MAX_NESTING: usize = 500;
 
 /// rnix's parse errors for `text`, as messages; empty when it parses cleanly.
 /// Text nested deeper than [`MAX_NESTING`] is not parsed: one error says so.
@@ -19,7 +19,7 @@ pub fn parse_errors(text: &str) -> Vec<String> {
 
 /// The deepest nesting of (), [], {} and ${ } in `text`, from rnix's
 /// tokenizer (which does not recurse).
-pub fn nesting_depth(text: &str) -> usize {
+pub(crate) fn nesting_depth(text: &str) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     for (kind, _) in rnix::tokenize(text) {
         match kind {
@@ -35,7 +35,7 @@ pub fn nesting_depth(text: &str) -> usize {
 }
 
 /// The errors as one short line: the first few, and how many more there are.
-pub fn summary(errors: &[String]) -> String {
+pub(crate) fn summary(errors: &[String]) -> String {
     const SHOWN: usize = 3;
     let mut unique: Vec<&String> = Vec::new();
     for e in errors {

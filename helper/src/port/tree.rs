@@ -3,20 +3,15 @@
 use rnix::{SyntaxKind::*, SyntaxNode, SyntaxToken};
 
 /// The identifier text of a NODE_IDENT.
-pub fn ident_text(node: &SyntaxNode) -> Option<String> {
+pub(crate) fn ident_text(node: &SyntaxNode) -> Option<String> {
     if node.kind() != NODE_IDENT {
         return None;
     }
     node.first_token().filter(|t| t.kind() == TOKEN_IDENT).map(|t| t.text().to_string())
 }
 
-/// Child nodes of `node`.
-pub fn children(node: &SyntaxNode) -> Vec<SyntaxNode> {
-    node.children().collect()
-}
-
 /// For a NODE_SELECT: its base expression and its attribute path's idents (in order).
-pub fn select_parts(select: &SyntaxNode) -> Option<(SyntaxNode, Vec<SyntaxNode>)> {
+pub(crate) fn select_parts(select: &SyntaxNode) -> Option<(SyntaxNode, Vec<SyntaxNode>)> {
     if select.kind() != NODE_SELECT {
         return None;
     }
@@ -28,7 +23,7 @@ pub fn select_parts(select: &SyntaxNode) -> Option<(SyntaxNode, Vec<SyntaxNode>)
 
 /// True when this NODE_IDENT is a reference to a variable (not an attribute
 /// name in a path, a binding, an `inherit`, or a function parameter).
-pub fn is_variable_reference(ident: &SyntaxNode) -> bool {
+pub(crate) fn is_variable_reference(ident: &SyntaxNode) -> bool {
     match ident.parent().map(|p| p.kind()) {
         Some(NODE_ATTRPATH | NODE_INHERIT | NODE_PAT_ENTRY | NODE_IDENT_PARAM | NODE_PAT_BIND) => false,
         Some(_) => true,
@@ -38,7 +33,7 @@ pub fn is_variable_reference(ident: &SyntaxNode) -> bool {
 
 /// The bindings of a NODE_ATTR_SET: (name, the NODE_ATTRPATH_VALUE) for
 /// single-identifier keys, and names brought in by `inherit`.
-pub fn bindings(set: &SyntaxNode) -> Vec<(String, Option<SyntaxNode>)> {
+pub(crate) fn bindings(set: &SyntaxNode) -> Vec<(String, Option<SyntaxNode>)> {
     let mut out = Vec::new();
     for child in set.children() {
         match child.kind() {
@@ -66,24 +61,24 @@ pub fn bindings(set: &SyntaxNode) -> Vec<(String, Option<SyntaxNode>)> {
 }
 
 /// The value expression of a NODE_ATTRPATH_VALUE.
-pub fn binding_value(binding: &SyntaxNode) -> Option<SyntaxNode> {
+pub(crate) fn binding_value(binding: &SyntaxNode) -> Option<SyntaxNode> {
     binding.children().find(|n| n.kind() != NODE_ATTRPATH)
 }
 
 /// The whitespace token right before `node`, if any.
-pub fn whitespace_before(node: &SyntaxNode) -> Option<SyntaxToken> {
+pub(crate) fn whitespace_before(node: &SyntaxNode) -> Option<SyntaxToken> {
     node.first_token()?.prev_token().filter(|t| t.kind() == TOKEN_WHITESPACE)
 }
 
 /// True when the NODE_ATTR_SET is `rec { ... }`.
-pub fn is_rec(set: &SyntaxNode) -> bool {
+pub(crate) fn is_rec(set: &SyntaxNode) -> bool {
     set.children_with_tokens().any(|e| e.kind() == TOKEN_REC)
 }
 
 /// The names a scope-making node binds for the expressions inside it: a
 /// `let`'s bindings, a `rec { }` set's, a function's parameters (with
 /// `@name`). Empty for any other node, a plain `{ }` set among them.
-pub fn names_bound_by(node: &SyntaxNode) -> Vec<String> {
+pub(crate) fn names_bound_by(node: &SyntaxNode) -> Vec<String> {
     match node.kind() {
         NODE_LET_IN | NODE_LEGACY_LET => entry_names(node),
         NODE_ATTR_SET if is_rec(node) => entry_names(node),
@@ -128,19 +123,19 @@ fn entry_names(node: &SyntaxNode) -> Vec<String> {
 
 /// The nearest scope around `node` that binds `name`, looking no further
 /// out than `outer` (exclusive) when given.
-pub fn binding_scope(node: &SyntaxNode, name: &str, outer: Option<&SyntaxNode>) -> Option<SyntaxNode> {
+pub(crate) fn binding_scope(node: &SyntaxNode, name: &str, outer: Option<&SyntaxNode>) -> Option<SyntaxNode> {
     node.ancestors().skip(1).take_while(|a| Some(a) != outer).find(|a| names_bound_by(a).iter().any(|n| n == name))
 }
 
 /// True when the set says `inherit name;` (from the enclosing scope, not `inherit (x) name;`).
-pub fn inherits_plainly(set: &SyntaxNode, name: &str) -> bool {
+pub(crate) fn inherits_plainly(set: &SyntaxNode, name: &str) -> bool {
     set.children()
         .filter(|c| c.kind() == NODE_INHERIT && !c.children().any(|n| n.kind() == NODE_INHERIT_FROM))
         .any(|inherit| inherit.children().any(|i| ident_text(&i).as_deref() == Some(name)))
 }
 
 /// What kind of scope `node` is, for messages.
-pub fn scope_kind(node: &SyntaxNode) -> &'static str {
+pub(crate) fn scope_kind(node: &SyntaxNode) -> &'static str {
     match node.kind() {
         NODE_LET_IN | NODE_LEGACY_LET => "a let",
         NODE_ATTR_SET => "a rec set",

@@ -9,7 +9,7 @@ use crate::finding::{Finding, Severity};
 /// How to print.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Style {
-    /// ANSI colours (the CLI sets it for a terminal without NO_COLOR).
+    /// ANSI colours (the CLI decides, in `commands::colour`).
     pub(crate) colour: bool,
     /// Only errors: files without errors and all warnings and notes are left out.
     pub(crate) quiet: bool,

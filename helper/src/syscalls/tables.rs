@@ -6,6 +6,8 @@
 
 use std::{collections::HashMap, sync::OnceLock};
 
+use serde::{de::DeserializeOwned, Deserialize};
+
 use crate::version::Version;
 
 const X86_64: &str = include_str!("../../../data/syscalls/x86_64.tsv");
@@ -37,15 +39,11 @@ pub struct SyscallTable {
 }
 
 impl SyscallTable {
-    fn parse(text: &str) -> SyscallTable {
+    fn parse(rows: Vec<SyscallRow>) -> SyscallTable {
         let mut by_number = HashMap::new();
         let mut by_name = HashMap::new();
-        for (number, name, kernel, note) in
-            rows(text).filter_map(|c| Some((*c.first()?, *c.get(1)?, *c.get(2)?, c.get(3).copied())))
-        {
-            // The files are ours and checked by tests; a bad row is skipped, never guessed.
-            let (Ok(number), Some(kernel)) = (number.parse::<u64>(), Version::parse(kernel)) else { continue };
-            let row = Syscall { number, name: name.to_string(), kernel, unimplemented: note == Some("unimplemented") };
+        for SyscallRow { number, name, kernel, note } in rows {
+            let row = Syscall { number, name, kernel, unimplemented: note.as_deref() == Some("unimplemented") };
             by_name.insert(row.name.clone(), number);
             by_number.insert(number, row);
         }
@@ -58,8 +56,8 @@ impl SyscallTable {
         static ARM: OnceLock<SyscallTable> = OnceLock::new();
         static NONE: OnceLock<SyscallTable> = OnceLock::new();
         match arch {
-            Arch::X86_64 => X86.get_or_init(|| SyscallTable::parse(X86_64)),
-            Arch::Aarch64 => ARM.get_or_init(|| SyscallTable::parse(AARCH64)),
+            Arch::X86_64 => X86.get_or_init(|| SyscallTable::parse(embedded("x86_64.tsv", 4, X86_64))),
+            Arch::Aarch64 => ARM.get_or_init(|| SyscallTable::parse(embedded("aarch64.tsv", 4, AARCH64))),
             _ => NONE.get_or_init(SyscallTable::default),
         }
     }
@@ -93,17 +91,14 @@ pub struct Wrapper {
 pub fn wrappers() -> &'static HashMap<String, Wrapper> {
     static TABLE: OnceLock<HashMap<String, Wrapper>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        rows(WRAPPERS)
-            .filter_map(|c| {
-                let (symbol, syscall, kernel, glibc, severity) =
-                    (c.first()?, c.get(1)?, c.get(2)?, c.get(3)?, c.get(4)?);
-                Some(Wrapper {
-                    symbol: symbol.to_string(),
-                    syscall: syscall.to_string(),
-                    kernel: Version::parse(kernel)?,
-                    glibc: Version::parse(glibc),
-                    falls_back: *severity == "note",
-                })
+        embedded::<WrapperRow>("wrappers.tsv", 5, WRAPPERS)
+            .into_iter()
+            .map(|row| Wrapper {
+                symbol: row.symbol,
+                syscall: row.syscall,
+                kernel: row.kernel,
+                glibc: row.glibc.0,
+                falls_back: row.severity == WrapperSeverity::Note,
             })
             .map(|w| (w.symbol.clone(), w))
             .collect()
@@ -142,22 +137,95 @@ pub(crate) struct GlibcFallback {
 pub(crate) fn glibc_fallbacks() -> &'static HashMap<String, GlibcFallback> {
     static TABLE: OnceLock<HashMap<String, GlibcFallback>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        rows(GLIBC_FALLBACKS)
-            .filter_map(|c| {
-                Some(GlibcFallback {
-                    syscall: c.first()?.to_string(),
-                    functions: c.get(1)?.split(',').map(str::to_string).collect(),
-                    fallback: c.get(2).unwrap_or(&"").to_string(),
-                })
+        embedded::<FallbackRow>("glibc-fallbacks.tsv", 3, GLIBC_FALLBACKS)
+            .into_iter()
+            .map(|row| GlibcFallback {
+                syscall: row.syscall,
+                functions: row.functions.split(',').map(str::to_string).collect(),
+                fallback: row.fallback,
             })
             .map(|f| (f.syscall.clone(), f))
             .collect()
     })
 }
 
-/// The tab-separated columns of each non-comment, non-empty line.
-fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
-    text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(|l| l.split('\t').collect())
+/// A row of `x86_64.tsv` or `aarch64.tsv`.
+#[derive(Deserialize)]
+struct SyscallRow {
+    number: u64,
+    name: String,
+    kernel: Version,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// A row of `wrappers.tsv`.
+#[derive(Deserialize)]
+struct WrapperRow {
+    symbol: String,
+    syscall: String,
+    kernel: Version,
+    glibc: GlibcRelease,
+    severity: WrapperSeverity,
+}
+
+/// A glibc release, or `-` when glibc has no such symbol.
+struct GlibcRelease(Option<Version>);
+
+impl<'de> Deserialize<'de> for GlibcRelease {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "-" => Ok(GlibcRelease(None)),
+            text => text.parse().map(|v| GlibcRelease(Some(v))).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum WrapperSeverity {
+    Error,
+    Note,
+}
+
+/// A row of `glibc-fallbacks.tsv`.
+#[derive(Deserialize)]
+struct FallbackRow {
+    syscall: String,
+    functions: String,
+    fallback: String,
+}
+
+/// The rows of the embedded table `name`. The tables are ours and checked
+/// by tests: a bad row is a defect of the build, never skipped or guessed.
+fn embedded<T: DeserializeOwned>(name: &str, columns: usize, text: &str) -> Vec<T> {
+    rows(name, columns, text).unwrap_or_else(|err| panic!("the embedded syscall data is broken: {err}"))
+}
+
+/// The rows of the table `name`: tab-separated columns (at most `columns`),
+/// one row a line; a line starting with `#` is a comment. Each row is
+/// deserialized by the `csv` crate; an error names the table, the line and
+/// what is wrong.
+fn rows<T: DeserializeOwned>(name: &str, columns: usize, text: &str) -> Result<Vec<T>, String> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let record = csv::StringRecord::from(line.split('\t').collect::<Vec<_>>());
+        if record.len() > columns {
+            return Err(format!("{name}: line {}: {} columns, at most {columns}", index + 1, record.len()));
+        }
+        let row = record.deserialize(None).map_err(|err| {
+            let what = match err.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+                _ => err.to_string(),
+            };
+            format!("{name}: line {}: {what}", index + 1)
+        })?;
+        out.push(row);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -193,5 +261,28 @@ mod tests {
             assert!(x86.by_name(&f.syscall).is_some(), "unknown fallback call {}", f.syscall);
             assert!(!f.functions.is_empty());
         }
+    }
+
+    #[test]
+    fn a_bad_row_is_an_error_naming_the_table_and_line() {
+        let good = "# number, name, kernel\n0\tread\t2.6\n\n1\twrite\t2.6\tnote\n";
+        let parsed = rows::<SyscallRow>("t.tsv", 4, good).unwrap();
+        assert_eq!(parsed.iter().map(|r| r.number).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(parsed[1].note.as_deref(), Some("note"));
+        for (text, line, what) in [
+            ("# c\n0\tread\t2.6\nx\twrite\t2.6\n", 3, "invalid digit"),
+            ("0\tread\t2.6\n1\twrite\n", 2, ""),
+            ("# c\n# c\n0\tread\tlater\n", 3, "later"),
+        ] {
+            let err = rows::<SyscallRow>("t.tsv", 4, text).err().unwrap_or_else(|| panic!("accepted {text:?}"));
+            assert!(err.starts_with(&format!("t.tsv: line {line}: ")), "{err}");
+            assert!(err.contains(what), "{err}");
+        }
+        let err = rows::<WrapperRow>("w.tsv", 5, "statx\tstatx\t4.11\t2.28\tmaybe\n").err().unwrap();
+        assert!(err.starts_with("w.tsv: line 1: ") && err.contains("maybe"), "{err}");
+        let err = rows::<WrapperRow>("w.tsv", 5, "statx\tstatx\t4.11\tnew\tnote\n").err().unwrap();
+        assert!(err.starts_with("w.tsv: line 1: ") && err.contains("new"), "{err}");
+        let err = rows::<FallbackRow>("f.tsv", 3, "a\tb\tc\td\n").err();
+        assert!(err.as_deref().is_some_and(|e| e.starts_with("f.tsv: line 1: ")), "{err:?}");
     }
 }

@@ -13,6 +13,7 @@ use std::{
 };
 
 use anyhow::{Context, Result};
+use walkdir::WalkDir;
 
 use super::{cpio::Cpio, sysroot};
 use crate::elf::{resolve::SearchPath, ElfInfo};
@@ -27,14 +28,14 @@ pub struct Closure {
 
 /// The store paths of a `--closure-file`: one per line, as `nix-store -qR`
 /// prints them; blank lines and `#` comments are skipped.
-pub fn read_closure_file(file: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn read_closure_file(file: &Path) -> Result<Vec<PathBuf>> {
     let text = fs::read_to_string(file).with_context(|| format!("--closure-file {}: cannot read", file.display()))?;
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(PathBuf::from).collect())
 }
 
 impl Closure {
     /// Why the closure cannot be used, one message per bad store path.
-    pub fn problems(&self) -> Vec<String> {
+    pub(crate) fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if !self.store_root.is_dir() {
             problems.push(format!("--store-root {}: not a directory", self.store_root.display()));
@@ -55,7 +56,7 @@ impl Closure {
     }
 
     /// The host path of `inside` (an absolute path in the virtual machine).
-    pub fn host(&self, inside: &Path) -> PathBuf {
+    pub(crate) fn host(&self, inside: &Path) -> PathBuf {
         self.store_root.join(inside.strip_prefix("/").unwrap_or(inside))
     }
 
@@ -65,7 +66,7 @@ impl Closure {
 
     /// Where a host `file` lies inside the closure, if it does: it then runs
     /// at that absolute path in the virtual machine.
-    pub fn inside_of(&self, file: &Path) -> Option<PathBuf> {
+    pub(crate) fn inside_of(&self, file: &Path) -> Option<PathBuf> {
         let lexical = std::path::absolute(file).ok();
         let canonical = fs::canonicalize(file).ok();
         let root = fs::canonicalize(&self.store_root).unwrap_or_else(|_| self.store_root.clone());
@@ -85,7 +86,7 @@ impl Closure {
     }
 
     /// Adds every store path, recursively, at its own absolute path.
-    pub fn add_to(&self, cpio: &mut Cpio) -> Result<()> {
+    pub(crate) fn add_to(&self, cpio: &mut Cpio) -> Result<()> {
         for path in &self.paths {
             add_tree(cpio, &self.host(path), &path.to_string_lossy())?;
         }
@@ -95,7 +96,7 @@ impl Closure {
     /// What a file placed at `inside` needs that the closure lacks: its
     /// interpreter, and libraries searched (transitively) through RUNPATH /
     /// RPATH and the interpreter's own directory, as a Nix glibc's loader does.
-    pub fn missing(&self, inside: &Path, info: &ElfInfo) -> Vec<String> {
+    pub(crate) fn missing(&self, inside: &Path, info: &ElfInfo) -> Vec<String> {
         let mut missing = BTreeSet::new();
         let mut fallback = Vec::new();
         if let Some(interp) = &info.interpreter {
@@ -128,26 +129,31 @@ impl Closure {
     }
 }
 
-/// `host` (a file, symlink or directory) into the archive at `inside`.
+/// `host` (a file, symlink or directory, with everything under it) into the
+/// archive at `inside`; each directory's entries in name order.
 fn add_tree(cpio: &mut Cpio, host: &Path, inside: &str) -> Result<()> {
-    let meta = fs::symlink_metadata(host).with_context(|| format!("{}: cannot read", host.display()))?;
-    if meta.file_type().is_symlink() {
-        let target = fs::read_link(host).with_context(|| format!("reading link {}", host.display()))?;
-        cpio.symlink(inside, &target.to_string_lossy());
-    } else if meta.is_dir() {
-        cpio.dir(inside);
-        let mut entries: Vec<_> = fs::read_dir(host)
-            .with_context(|| format!("{}: cannot list", host.display()))?
-            .collect::<std::io::Result<_>>()
-            .with_context(|| format!("{}: cannot list", host.display()))?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let name = entry.file_name();
-            add_tree(cpio, &entry.path(), &format!("{inside}/{}", name.to_string_lossy()))?;
+    for entry in WalkDir::new(host).follow_root_links(false).sort_by_file_name() {
+        let entry = entry.map_err(|err| {
+            let context = format!("{}: cannot read", err.path().unwrap_or(host).display());
+            // Without following symlinks there is no loop: every error is the system's.
+            let cause = err.into_io_error().map_or_else(|| anyhow::anyhow!("a symlink loop"), anyhow::Error::new);
+            cause.context(context)
+        })?;
+        let path = entry.path();
+        let rel = path.strip_prefix(host)?;
+        let inside =
+            if rel.as_os_str().is_empty() { inside.to_string() } else { format!("{inside}/{}", rel.to_string_lossy()) };
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            let target = fs::read_link(path).with_context(|| format!("reading link {}", path.display()))?;
+            cpio.symlink(&inside, &target.to_string_lossy());
+        } else if kind.is_dir() {
+            cpio.dir(&inside);
+        } else if kind.is_file() {
+            let meta = entry.metadata().with_context(|| format!("{}: cannot read", path.display()))?;
+            let data = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            cpio.file(&inside, meta.permissions().mode(), &data);
         }
-    } else if meta.is_file() {
-        let data = fs::read(host).with_context(|| format!("{}: cannot read", host.display()))?;
-        cpio.file(inside, meta.permissions().mode(), &data);
     }
     Ok(())
 }

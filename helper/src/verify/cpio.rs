@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 /// An archive being built in memory. Parent directories are added on demand.
 #[derive(Default)]
-pub struct Cpio {
+pub(crate) struct Cpio {
     out: Vec<u8>,
     next_ino: u32,
     dirs: BTreeSet<String>,
@@ -17,12 +17,12 @@ const S_IFLNK: u32 = 0o120000;
 const S_IFCHR: u32 = 0o020000;
 
 impl Cpio {
-    pub fn new() -> Cpio {
+    pub(crate) fn new() -> Cpio {
         Cpio::default()
     }
 
     /// A directory (and its parents).
-    pub fn dir(&mut self, path: &str) {
+    pub(crate) fn dir(&mut self, path: &str) {
         let path = path.trim_matches('/');
         if path.is_empty() || self.dirs.contains(path) {
             return;
@@ -35,24 +35,24 @@ impl Cpio {
     }
 
     /// A regular file with `mode` permission bits.
-    pub fn file(&mut self, path: &str, mode: u32, data: &[u8]) {
+    pub(crate) fn file(&mut self, path: &str, mode: u32, data: &[u8]) {
         self.parent(path);
         self.entry(path.trim_start_matches('/'), S_IFREG | (mode & 0o7777), 0, data);
     }
 
-    pub fn symlink(&mut self, path: &str, target: &str) {
+    pub(crate) fn symlink(&mut self, path: &str, target: &str) {
         self.parent(path);
         self.entry(path.trim_start_matches('/'), S_IFLNK | 0o777, 0, target.as_bytes());
     }
 
     /// A character device node.
-    pub fn char_device(&mut self, path: &str, major: u32, minor: u32) {
+    pub(crate) fn char_device(&mut self, path: &str, major: u32, minor: u32) {
         self.parent(path);
         self.entry(path.trim_start_matches('/'), S_IFCHR | 0o600, (major << 16) | minor, &[]);
     }
 
     /// The archive, with its trailer.
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         self.entry("TRAILER!!!", 0, 0, &[]);
         self.out
     }

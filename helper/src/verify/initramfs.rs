@@ -24,14 +24,14 @@ use crate::{
 };
 
 /// Marker lines of the /init script.
-pub const BEGIN: &str = "@@compat-verify-begin";
-pub const END: &str = "@@compat-verify-end";
-pub const KERNEL: &str = "@@compat-verify-kernel";
-pub const DONE: &str = "@@compat-verify-done";
+pub(crate) const BEGIN: &str = "@@compat-verify-begin";
+pub(crate) const END: &str = "@@compat-verify-end";
+pub(crate) const KERNEL: &str = "@@compat-verify-kernel";
+pub(crate) const DONE: &str = "@@compat-verify-done";
 
 /// One file placed in the image (or why it could not be).
 pub struct Placed {
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Where /init runs it; `None` when it could not be prepared.
     pub inside: Option<String>,
     /// Libraries of the file that were not found (the loader will fail).

@@ -9,10 +9,10 @@
 //! held against (tests/kernel/harness.sh).
 
 pub mod closure;
-pub mod cpio;
+pub(crate) mod cpio;
 pub mod initramfs;
-pub mod qemu;
-pub mod report;
+pub(crate) mod qemu;
+pub(crate) mod report;
 pub mod sysroot;
 
 use std::{path::PathBuf, time::Duration};
@@ -21,54 +21,54 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 /// What to boot and run.
-pub struct Request {
-    pub kernel_image: PathBuf,
-    pub libraries: initramfs::Libraries,
-    pub files: Vec<PathBuf>,
-    pub args: Vec<String>,
-    pub qemu: PathBuf,
-    pub busybox: PathBuf,
-    pub memory_mib: u32,
-    pub timeout: Duration,
+pub(crate) struct Request {
+    pub(crate) kernel_image: PathBuf,
+    pub(crate) libraries: initramfs::Libraries,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) args: Vec<String>,
+    pub(crate) qemu: PathBuf,
+    pub(crate) busybox: PathBuf,
+    pub(crate) memory_mib: u32,
+    pub(crate) timeout: Duration,
 }
 
 /// What happened to one file on the booted kernel.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Outcome {
-    pub file: String,
+pub(crate) struct Outcome {
+    pub(crate) file: String,
     /// The exit status (128+N for signal N, 127 when the loader or a
     /// library is missing); `None` when the file did not get to run.
-    pub status: Option<i32>,
+    pub(crate) status: Option<i32>,
     /// Its stdout and stderr, as the serial console carried them.
-    pub output: String,
+    pub(crate) output: String,
     /// Libraries (or the program interpreter) the target's root lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
     /// Its C library refused the kernel ("FATAL: kernel too old"): the
     /// glibc it runs with requires a newer kernel than the one booted.
-    pub kernel_too_old: bool,
+    pub(crate) kernel_too_old: bool,
     /// Why it did not run, when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 /// The whole run.
 #[derive(Clone, Debug, Serialize)]
-pub struct Verification {
+pub(crate) struct Verification {
     /// `uname -r` of the booted kernel.
-    pub kernel: Option<String>,
-    pub boot_seconds: f64,
+    pub(crate) kernel: Option<String>,
+    pub(crate) boot_seconds: f64,
     /// The boot was abandoned after `--timeout`.
-    pub timed_out: bool,
+    pub(crate) timed_out: bool,
     /// /init ran every file and reached its end.
-    pub finished: bool,
-    pub files: Vec<Outcome>,
+    pub(crate) finished: bool,
+    pub(crate) files: Vec<Outcome>,
     /// Everything the serial console carried.
     #[serde(skip)]
-    pub log: String,
+    pub(crate) log: String,
 }
 
-pub fn run(request: &Request) -> Result<Verification> {
+pub(crate) fn run(request: &Request) -> Result<Verification> {
     let (archive, placed) = initramfs::build(&request.files, &request.libraries, &request.busybox, &request.args)?;
     let dir = tempfile::Builder::new().prefix("compat-verify").tempdir().context("creating a temporary directory")?;
     let initrd = dir.path().join("initramfs.cpio");

@@ -12,13 +12,13 @@ use std::{
 use anyhow::{bail, Context, Result};
 
 /// What one boot printed, and whether it ended by itself.
-pub struct Boot {
-    pub serial: String,
-    pub timed_out: bool,
-    pub seconds: f64,
+pub(crate) struct Boot {
+    pub(crate) serial: String,
+    pub(crate) timed_out: bool,
+    pub(crate) seconds: f64,
 }
 
-pub fn boot(qemu: &Path, kernel: &Path, initrd: &Path, memory_mib: u32, timeout: Duration) -> Result<Boot> {
+pub(crate) fn boot(qemu: &Path, kernel: &Path, initrd: &Path, memory_mib: u32, timeout: Duration) -> Result<Boot> {
     let started = Instant::now();
     let mut child = Command::new(qemu)
         .args(["-accel", "tcg", "-cpu", "max", "-smp", "1", "-nographic", "-no-reboot", "-nodefaults"])

@@ -9,9 +9,9 @@ use super::{
 /// What glibc's loader (and a static glibc's startup) prints, before exiting,
 /// when the running kernel is older than the minimum it was built for
 /// (`--enable-kernel`).
-pub const KERNEL_TOO_OLD: &str = "FATAL: kernel too old";
+pub(crate) const KERNEL_TOO_OLD: &str = "FATAL: kernel too old";
 
-pub fn parse(boot: &Boot, placed: &[Placed]) -> Verification {
+pub(crate) fn parse(boot: &Boot, placed: &[Placed]) -> Verification {
     let mut kernel = None;
     let mut outputs: Vec<(Vec<String>, Option<i32>, bool)> = vec![(Vec::new(), None, false); placed.len()];
     let mut current: Option<usize> = None;

@@ -22,7 +22,7 @@ fn renamed(name: &str) -> Option<&'static str> {
     RENAMES.iter().find(|(old, _)| *old == name).map(|(_, new)| *new)
 }
 
-pub fn apply(root: &SyntaxNode) -> Outcome {
+pub(crate) fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
     // licenses.gpl2, lib.licenses.gpl2, stdenv.lib.licenses.gpl2
     for select in root.descendants().filter(|n| n.kind() == NODE_SELECT) {

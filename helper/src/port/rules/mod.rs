@@ -14,16 +14,16 @@ use super::edit::Edit;
 
 /// What one rule proposes for a file.
 #[derive(Debug, Default)]
-pub struct Outcome {
-    pub edits: Vec<Edit>,
-    pub notes: Vec<String>,
+pub(crate) struct Outcome {
+    pub(crate) edits: Vec<Edit>,
+    pub(crate) notes: Vec<String>,
     /// Spots the rule left alone because rewriting them would change what
     /// the file means (a shadowed name, say): where, and why.
-    pub skipped: Vec<(rnix::TextSize, String)>,
+    pub(crate) skipped: Vec<(rnix::TextSize, String)>,
 }
 
 impl Outcome {
-    pub fn skip(&mut self, node: &SyntaxNode, reason: impl Into<String>) {
+    pub(crate) fn skip(&mut self, node: &SyntaxNode, reason: impl Into<String>) {
         self.skipped.push((node.text_range().start(), reason.into()));
     }
 }
@@ -33,8 +33,8 @@ pub struct PortRule {
     /// Stable name: "stdenv-lib".
     pub id: &'static str,
     /// What it rewrites, and why current nixpkgs needs it.
-    pub description: &'static str,
-    pub apply: fn(&SyntaxNode) -> Outcome,
+    pub(crate) description: &'static str,
+    pub(crate) apply: fn(&SyntaxNode) -> Outcome,
 }
 
 /// Every rule, in the order they run.
@@ -80,7 +80,7 @@ pub static RULES: &[PortRule] = &[
 ];
 
 /// Looks rules up by id; unknown ids are an error naming them.
-pub fn select(ids: &[String]) -> anyhow::Result<Vec<&'static PortRule>> {
+pub(crate) fn select(ids: &[String]) -> anyhow::Result<Vec<&'static PortRule>> {
     ids.iter()
         .map(|id| {
             RULES.iter().find(|r| r.id == id).ok_or_else(|| {

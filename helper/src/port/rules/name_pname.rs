@@ -9,7 +9,7 @@ use crate::{
     port::{edit::Edit, tree},
 };
 
-pub fn apply(root: &SyntaxNode) -> Outcome {
+pub(crate) fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
     for set in root.descendants().filter(|n| n.kind() == NODE_ATTR_SET && is_builder_argument(n)) {
         let bindings = tree::bindings(&set);

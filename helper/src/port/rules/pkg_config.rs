@@ -5,7 +5,7 @@ use rnix::{SyntaxKind::*, SyntaxNode};
 use super::Outcome;
 use crate::port::{edit::Edit, formals, tree};
 
-pub fn apply(root: &SyntaxNode) -> Outcome {
+pub(crate) fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
     let inherited = root.descendants().filter(|n| n.kind() == NODE_INHERIT).any(|inherit| {
         inherit.children().any(|i| i.kind() == NODE_IDENT && tree::ident_text(&i).as_deref() == Some("pkgconfig"))

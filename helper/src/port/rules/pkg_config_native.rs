@@ -7,7 +7,7 @@ use crate::port::{edit::Edit, tree};
 
 const TOOL: &str = "pkg-config";
 
-pub fn apply(root: &SyntaxNode) -> Outcome {
+pub(crate) fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
     for set in root.descendants().filter(|n| n.kind() == NODE_ATTR_SET) {
         let bindings = tree::bindings(&set);

@@ -7,7 +7,7 @@ use crate::port::{edit::Edit, formals, tree};
 
 const STDENVS: &[&str] = &["stdenv", "stdenvNoCC"];
 
-pub fn apply(root: &SyntaxNode) -> Outcome {
+pub(crate) fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
     let top = root.children().find(|n| n.kind() == NODE_LAMBDA);
     let top_pattern = formals::top_pattern(root);

@@ -32,7 +32,7 @@ const SHORTHANDS: &[&str] = &[
     "isPower64",
 ];
 
-pub fn apply(root: &SyntaxNode) -> Outcome {
+pub(crate) fn apply(root: &SyntaxNode) -> Outcome {
     let mut out = Outcome::default();
     for select in root.descendants().filter(|n| n.kind() == NODE_SELECT) {
         let Some((base, path)) = tree::select_parts(&select) else { continue };
