@@ -28,6 +28,13 @@ impl Version {
             .map(Version)
     }
 
+    /// The leading "digits and dots" part of a package or program version:
+    /// "5.2p26" -> 5.2, "2.39-5" -> 2.39, "unstable-2024" -> `None`.
+    pub fn leading(text: &str) -> Option<Version> {
+        let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+        Version::parse(text[..end].trim_end_matches('.'))
+    }
+
     /// The numeric components, as written.
     pub fn components(&self) -> &[u32] {
         &self.0

@@ -86,16 +86,9 @@ impl PackageVersion {
     /// version without one ("unstable-2024-01-01") is taken to match, since
     /// nothing says it does not.
     pub(crate) fn matches(&self, version: &str) -> bool {
-        let Some(v) = leading_version(version) else { return true };
+        let Some(v) = Version::leading(version) else { return true };
         self.at_least.as_ref().is_none_or(|b| &v >= b) && self.below.as_ref().is_none_or(|b| &v < b)
     }
-}
-
-/// The leading "digits and dots" part of a version string: "5.2p26" -> 5.2,
-/// "2.39-5" -> 2.39, "unstable-2024" -> None.
-pub(crate) fn leading_version(text: &str) -> Option<Version> {
-    let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
-    Version::parse(text[..end].trim_end_matches('.'))
 }
 
 #[cfg(test)]
@@ -127,9 +120,9 @@ mod tests {
 
     #[test]
     fn package_versions_compare_their_numeric_prefix() {
-        assert_eq!(leading_version("5.2p26"), Some(v("5.2")));
-        assert_eq!(leading_version("2.39-5"), Some(v("2.39")));
-        assert_eq!(leading_version("unstable-2024"), None);
+        assert_eq!(Version::leading("5.2p26"), Some(v("5.2")));
+        assert_eq!(Version::leading("2.39-5"), Some(v("2.39")));
+        assert_eq!(Version::leading("unstable-2024"), None);
         let pv = PackageVersion { at_least: Some(v("3")), below: None };
         assert!(pv.matches("3.1.2"));
         assert!(pv.matches("4.0.5"));

@@ -7,7 +7,7 @@ use std::{
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::{fixups::condition::leading_version, version::Version};
+use crate::version::Version;
 
 /// The Nix commands compat runs, and the Nix version they belong to.
 #[derive(Clone, Debug)]
@@ -101,7 +101,7 @@ fn detect_version(nix_instantiate: &Path) -> Result<Version> {
 
 /// "nix-instantiate (Nix) 2.8.0" -> 2.8.0; also "nix (Determinate Nix 3.1.0) 2.26.3".
 pub(crate) fn parse_version_line(text: &str) -> Option<Version> {
-    text.lines().next()?.split_whitespace().rev().find_map(leading_version)
+    text.lines().next()?.split_whitespace().rev().find_map(Version::leading)
 }
 
 #[cfg(test)]
