@@ -2,7 +2,7 @@
 #
 # Every compat package set for a system, by name: one per supported glibc
 # (glibc228, glibc231, glibc235, each with the kernel paired with it in
-# lib/supported.nix) and one per profile whose glibc and kernel compat
+# overlays/supported.nix) and one per profile whose glibc and kernel compat
 # supports (debian-11, ...). Extra arguments go to mkCompatPkgs. Sets are
 # lazy: naming them costs nothing until one is used.
 { compat }:

@@ -12,7 +12,9 @@
 let
   compat = {
     inherit nixpkgs;
-    supported = import ./supported.nix;
+    # The versions the overlays implement, kept beside them so that
+    # overlays/ never imports lib/.
+    supported = import ../overlays/supported.nix;
     profiles = import ./readProfiles.nix profilesDir;
     overlays = import ../overlays;
 

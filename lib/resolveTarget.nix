@@ -6,7 +6,7 @@
 #   known ones); its glibc and kernel are the defaults.
 # - `glibc` / `kernel` given explicitly win over the profile's. Without a
 #   profile, `glibc` is required and `kernel` defaults to the kernel paired
-#   with that glibc in lib/supported.nix.
+#   with that glibc in overlays/supported.nix.
 # - Both versions must be supported (see checkVersion).
 # - The result's `profile` is the named profile, else the profile matching
 #   both versions exactly (see matchProfile), else null.

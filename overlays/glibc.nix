@@ -9,7 +9,7 @@
 #   and replaced by the ones re-authored for this release in ./glibc/<version>/;
 # - postPatch rewritten for the old tree (nixpkgs' touches files that only
 #   exist in newer releases);
-# - `--enable-kernel` set to the target kernel, CET per lib/supported.nix,
+# - `--enable-kernel` set to the target kernel, CET per ./supported.nix,
 #   `--disable-werror` because current GCC warns where these releases did not
 #   expect it, `--disable-crypt` as nixpkgs' libcrypt is libxcrypt;
 # - locales: C.UTF-8 exists upstream only since glibc 2.35; older releases
@@ -29,7 +29,7 @@
   # set). The "bootstrap" strategy leaves it null: there the set's own
   # `linuxHeaders` is already the target's.
   headers ? null,
-  supported ? import ../lib/supported.nix,
+  supported ? import ./supported.nix,
 }:
 final: prev:
 let

@@ -8,7 +8,7 @@
 # makeLinuxHeaders copies them from (usr/include).
 {
   version,
-  supported ? import ../lib/supported.nix,
+  supported ? import ./supported.nix,
 }:
 final: prev:
 let

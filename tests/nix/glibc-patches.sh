@@ -6,7 +6,7 @@
 #
 #   tests/nix/glibc-patches.sh
 #
-# Per version (see `sourceCheck` in lib/supported.nix):
+# Per version (see `sourceCheck` in overlays/supported.nix):
 #   2.31  bullseye's glibc 2.31: the exact release.
 #   2.35  bookworm's glibc 2.36: the nearest release the mirror serves (no
 #         Debian suite carried 2.35); a check of context lines only.
@@ -19,7 +19,7 @@
 #   - every --enable/--disable/--with option the overlay passes is one the
 #     release's configure knows (with COMPAT_NIXPKGS: all of glibc's flags as
 #     evaluated from that tree);
-#   - the kernel floors in lib/supported.nix match arch_minimum_kernel;
+#   - the kernel floors in overlays/supported.nix match arch_minimum_kernel;
 #   - C.UTF-8: the release has a C locale source exactly when the overlay
 #     assumes it (glibc >= 2.35);
 #   - both locale install targets nixpkgs' postInstall has called exist;
@@ -98,7 +98,7 @@ check_tree() { # VERSION TREE EXACT(yes/no)
   arm=$(sed -n 's/^arch_minimum_kernel=\([0-9.]*\)/\1/p' "$work/patched/sysdeps/unix/sysv/linux/aarch64/configure" | head -n 1)
   if [ "$exact" = yes ]; then
     local want
-    want=$(nix-instantiate --eval --strict --json -E "let g = (import ./lib/supported.nix).glibc.\"$version\".minKernel; in \"\${g.x86_64}.0 \${g.aarch64}.0\"" | tr -d '"')
+    want=$(nix-instantiate --eval --strict --json -E "let g = (import ./overlays/supported.nix).glibc.\"$version\".minKernel; in \"\${g.x86_64}.0 \${g.aarch64}.0\"" | tr -d '"')
     if [ "$want" = "$x86 $arm" ]; then ok "$label: kernel floors $want match the source"; else bad "$label: kernel floors: lib says $want, source says $x86 $arm"; fi
   fi
 

@@ -4,8 +4,9 @@
 #
 #   tests/nix/run.sh
 #
-# 1. Pure lib tests (tests/nix/lib-tests.nix) and the error messages of bad
-#    input (unknown glibc/kernel/profile, broken profile files).
+# 1. Pure lib tests (tests/nix/lib-tests.nix), the one-way layering of lib/
+#    over overlays/, and the error messages of bad input (unknown
+#    glibc/kernel/profile, broken profile files).
 # 2. With COMPAT_NIXPKGS (a nixpkgs-derived tree, e.g. auxolotl/core): the
 #    flake's outputs evaluated against that tree, and the derivation graphs of
 #    bash, coreutils and openssl in every set, for both strategies. Skipped,
@@ -39,6 +40,22 @@ for r in json.loads(sys.argv[1]):
 ' "$out")
 else
   fail "lib: tests/nix/lib-tests.nix does not evaluate: $(cat "$errs")"
+fi
+
+# One-way layers: lib/ publishes and applies the overlays, so nothing under
+# overlays/ names a path outside it (the version table it reads is its own
+# supported.nix), and lib/ reaches only down, into overlays/ and profiles/.
+# Comment lines are left out; each hit is reported as file:line:text.
+code_lines() { grep -rnE --include='*.nix' "$1" "$2" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*#'; }
+if up=$(code_lines '\.\./' overlays); then
+  fail "layers: overlays/ names paths outside itself: $up"
+else
+  pass "layers: nothing under overlays/ names a path outside it"
+fi
+if up=$(code_lines '\.\./' lib | grep -E '\.\./' | grep -vE '\.\./(overlays|profiles)([/,;) ]|$)'); then
+  fail "layers: lib/ names paths other than ../overlays and ../profiles: $up"
+else
+  pass "layers: lib/ reaches only into overlays/ and profiles/"
 fi
 
 # expect_error NAME EXPR SUBSTRING...: EXPR must fail, its message holding each SUBSTRING.

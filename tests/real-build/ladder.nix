@@ -43,7 +43,10 @@
 }:
 let
   compat = import ../../lib { inherit nixpkgs; };
-  lib = import (nixpkgs + "/lib");
+  # nixpkgs' lib is not imported a second time here: each place below uses
+  # the instance the package set already made (a stage's `final.lib`, the
+  # `lib` nixpkgs passes to stdenvStages, `pkgs.lib`). compat's own lib is
+  # written with builtins only and holds no nixpkgs lib to lend.
   target = compat.resolveTarget { inherit glibc kernel; };
   versions = builtins.fromJSON (builtins.readFile (sources + "/versions.json"));
 
@@ -88,6 +91,9 @@ let
   # because bootstrap-stage1 overrides perl's options.
   standIn =
     final: name: tools: env:
+    let
+      inherit (final) lib;
+    in
     lib.makeOverridable (
       _:
       final.runCommand "${name}-debian-stand-in" { } (
@@ -157,7 +163,7 @@ let
     overlays = [ testOnly ];
     stdenvStages =
       stageArgs:
-      lib.take 3 (import (nixpkgs + "/pkgs/stdenv/linux") (stageArgs // { inherit bootstrapFiles; }))
+      stageArgs.lib.take 3 (import (nixpkgs + "/pkgs/stdenv/linux") (stageArgs // { inherit bootstrapFiles; }))
       ++ [ plainStage ];
   };
 
@@ -241,6 +247,6 @@ built
   inherit zlib pkgs toolchain;
   # The store paths of `built`, for `nix-instantiate --eval --json`.
   outPaths = builtins.mapAttrs (
-    name: value: if lib.isDerivation value then value.outPath else builtins.mapAttrs (_: p: p.outPath) value
+    name: value: if pkgs.lib.isDerivation value then value.outPath else builtins.mapAttrs (_: p: p.outPath) value
   ) built;
 }

@@ -1,7 +1,11 @@
 # The targets compat can build for: which glibc and Linux-header versions
 # exist, where their sources come from and what each needs.
 #
-# Data only (no functions). Hashes are of the upstream release tarballs.
+# Data only (no functions), and it imports nothing. It lives here, with the
+# overlays that implement these versions (./glibc.nix, ./linux-headers.nix
+# read it as their default `supported`); lib/ reads it from here and
+# publishes it as `compat.supported`. So lib/ sits above overlays/ and
+# nothing here imports lib/. Hashes are of the upstream release tarballs.
 # `sourceCheck` records which real source tree the version's patches were
 # checked against by checks/glibc-patches.sh (see the README).
 {
