@@ -71,7 +71,8 @@ fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
     let strings =
         file.elf_section_table().section(dynsym.string_section()).ok().and_then(|s| s.data(endian, data).ok());
     let Some(strings) = strings else { return Vec::new() };
-    let wanted: HashSet<u32> = dynsym
+    // One index, or a few: a list beats hashing for every relocation.
+    let wanted: Vec<u32> = dynsym
         .symbols()
         .iter()
         .enumerate()
@@ -118,7 +119,7 @@ fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
 
 /// [`got_slots`] through object's relocation iterator, which reads every
 /// table kind.
-fn object_got_slots(image: &Image, wanted: &HashSet<u32>, jump_slot: elf::RelocationType) -> Vec<(u64, bool)> {
+fn object_got_slots(image: &Image, wanted: &[u32], jump_slot: elf::RelocationType) -> Vec<(u64, bool)> {
     let Some(relocations) = image.file.dynamic_relocations() else { return Vec::new() };
     relocations
         .filter(|(_, r)| {
