@@ -13,7 +13,9 @@
 //! write and the call, or the start of the decoded range give "unknown":
 //! a number computed at run time is never guessed.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::OnceLock};
+
+use memchr::memmem;
 
 use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess, Register};
 use rayon::prelude::*;
@@ -97,7 +99,8 @@ fn search(
     // memmem runs at memory speed on `0f 05` alone (measured: 6.5 GB/s on a
     // 111 MB library held in memory, against 4.4 GB/s for find's blocks);
     // with calls to look for too, one pass of find looks for all of them.
-    let syscall = memchr::memmem::Finder::new(b"\x0f\x05");
+    static SYSCALL: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let syscall = SYSCALL.get_or_init(|| memmem::Finder::new(b"\x0f\x05"));
     let bytes = region.bytes;
     let mut count = 0;
     let mut from = start;
@@ -233,6 +236,11 @@ impl Walker<'_, '_> {
                 if size > SMALL_FUNCTION && self.windows(region, addr, floor, via, calls, register).0.is_empty() {
                     return None;
                 }
+                // Nothing before it in the function sets a constant: decoding
+                // it could only say "unknown".
+                if !may_write_constant(region.between(start, addr), register) {
+                    return Some(None);
+                }
                 let end = start.saturating_add(size).min(region.end());
                 if self.cache.as_ref().is_none_or(|c| c.start != start) {
                     if !self.budget.spend(end.saturating_sub(start)) {
@@ -247,6 +255,12 @@ impl Walker<'_, '_> {
                 }
                 return Some(value_before(&decoded.instructions, k, register, &decoded.targets, &mut self.info));
             }
+        }
+        let lowest = addr.saturating_sub(WINDOWS.iter().max().copied().unwrap_or(0)).max(floor);
+        // Most `0f 05` without a function are bytes inside other
+        // instructions: not worth decoding when no window can find a constant.
+        if !may_write_constant(region.between(lowest, addr), register) {
+            return Some(None);
         }
         let (results, trusted) = self.windows(region, addr, floor, via, calls, register);
         if let Some(value) = trusted {
@@ -367,6 +381,24 @@ fn value_before(
     None
 }
 
+/// False only when no instruction [`constant_write`] accepts for `register`
+/// (`rax` or `rdi`) can start in `bytes`: every such instruction holds
+/// `b8+r` (mov r32/r64, imm), `c7` with ModRM `c0+r` (mov r/m, imm32), or
+/// `31`/`33` with ModRM `c0+9r` (xor r, r), whatever prefixes come before.
+fn may_write_constant(bytes: &[u8], register: Register) -> bool {
+    let r: u8 = if register == Register::RDI { 7 } else { 0 };
+    if memchr::memchr(0xb8 + r, bytes).is_some() {
+        return true;
+    }
+    memchr::memchr3_iter(0xc7, 0x31, 0x33, bytes).any(|i| {
+        let modrm = bytes.get(i + 1).copied();
+        match bytes[i] {
+            0xc7 => modrm == Some(0xc0 + r),
+            _ => modrm == Some(0xc0 + 9 * r),
+        }
+    })
+}
+
 fn constant_write(ins: &Instruction, register: Register) -> Option<u64> {
     if ins.op_count() == 0 || ins.op0_register().full_register() != register {
         return None;
@@ -462,5 +494,46 @@ mod tests {
         // Without calls to look for, only the instructions.
         let instructions: Vec<_> = expected.iter().copied().filter(|c| c.1 == Via::Instruction).collect();
         assert_eq!(in_region(&region, &CallTargets::default(), usize::MAX), Ok(instructions));
+    }
+
+    #[test]
+    fn every_constant_write_is_seen_by_the_byte_prefilter() {
+        for (bytes, rax, rdi) in [
+            (&[0xb8, 1, 0, 0, 0][..], true, false),               // mov eax, 1
+            (&[0x48, 0xb8, 1, 0, 0, 0, 0, 0, 0, 0], true, false), // movabs rax, 1
+            (&[0x48, 0xc7, 0xc0, 1, 0, 0, 0], true, false),       // mov rax, 1
+            (&[0x31, 0xc0], true, false),                         // xor eax, eax
+            (&[0x48, 0x33, 0xc0], true, false),                   // xor rax, rax
+            (&[0xbf, 7, 0, 0, 0], false, true),                   // mov edi, 7
+            (&[0xc7, 0xc7, 7, 0, 0, 0], false, true),             // mov edi, 7 (c7 /0)
+            (&[0x31, 0xff], false, true),                         // xor edi, edi
+            (&[0x89, 0xc7, 0x48, 0x89, 0xf8], false, false),      // mov edi, eax; mov rax, rdi
+            (&[0x31, 0xc9, 0x0f, 0x05], false, false),            // xor ecx, ecx; syscall
+        ] {
+            assert_eq!(may_write_constant(bytes, Register::RAX), rax, "{bytes:02x?}");
+            assert_eq!(may_write_constant(bytes, Register::RDI), rdi, "{bytes:02x?}");
+        }
+        // Whatever the bytes, an instruction that writes a constant to rax
+        // or rdi is never missed: random code over an alphabet of the
+        // opcode, ModRM and prefix bytes involved.
+        let alphabet = [0xb8, 0xbf, 0xc7, 0xc0, 0x31, 0x33, 0xff, 0x48, 0x40, 0x41, 0x66, 0x0f, 0x05, 0x90, 0x01, 0x00];
+        let mut x = 7u32;
+        for _ in 0..20_000 {
+            let bytes: Vec<u8> = (0..24)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    alphabet[(x >> 16) as usize % alphabet.len()]
+                })
+                .collect();
+            let mut decoder = Decoder::with_ip(64, &bytes, 0, DecoderOptions::NONE);
+            for ins in &mut decoder {
+                for register in [Register::RAX, Register::RDI] {
+                    if constant_write(&ins, register).is_some() {
+                        let end = ins.next_ip() as usize;
+                        assert!(may_write_constant(&bytes[..end], register), "{:02x?} {:?}", &bytes[..end], ins.code());
+                    }
+                }
+            }
+        }
     }
 }
