@@ -6,7 +6,12 @@
 //! cores, a reused buffer per thread, like the scan. bench/scan.sh divides
 //! the scan's time by this one's.
 //!
-//!     cargo run --release --example read_floor -- FILE...
+//! With `--search`, it also looks for the `syscall` instruction (`0f 05`) in
+//! the executable sections it read, with the same substring search the scan
+//! uses, and counts them: the least any analysis that must find every
+//! system call instruction can do (the search floor).
+//!
+//!     cargo run --release --example read_floor -- [--search] FILE...
 
 use std::{cell::RefCell, fs::File, os::unix::fs::FileExt, time::Instant};
 
@@ -52,12 +57,14 @@ fn read(file: &File, buf: &mut Vec<u8>, offset: u64, len: u64) -> usize {
     done
 }
 
-/// Bytes read from the file at `path` (0 when it is not a 64-bit little-endian ELF file).
-fn floor(path: &str, buf: &mut Vec<u8>) -> u64 {
-    let Ok(file) = File::open(path) else { return 0 };
+/// Bytes read from the file at `path` (0 when it is not a 64-bit
+/// little-endian ELF file), and the `0f 05` pairs in its code when `search`
+/// is given.
+fn floor(path: &str, buf: &mut Vec<u8>, search: Option<&memchr::memmem::Finder>) -> (u64, u64) {
+    let Ok(file) = File::open(path) else { return (0, 0) };
     let mut total = read(&file, buf, 0, 64) as u64;
     if total < 64 || &buf[..4] != b"\x7fELF" || buf[4] != 2 || buf[5] != 1 {
-        return total;
+        return (total, 0);
     }
     let (phoff, phnum, phentsize) = (u64_at(buf, 0x20), u16_at(buf, 0x38), u16_at(buf, 0x36));
     let (shoff, shnum, shentsize) = (u64_at(buf, 0x28), u16_at(buf, 0x3c), u16_at(buf, 0x3a));
@@ -82,21 +89,36 @@ fn floor(path: &str, buf: &mut Vec<u8>) -> u64 {
             matches!(kind, SHT_DYNAMIC | SHT_DYNSYM | SHT_NOTE | SHT_GNU_VERDEF | SHT_GNU_VERNEED | SHT_GNU_VERSYM)
                 || (kind == SHT_PROGBITS && flags & SHF_EXECINSTR != 0);
         if wanted {
-            ranges.push((offset, size));
+            ranges.push((offset, size, kind == SHT_PROGBITS));
         }
         if kind == SHT_DYNSYM && section(link).0 == SHT_STRTAB {
-            ranges.push((section(link).2, section(link).3));
+            ranges.push((section(link).2, section(link).3, false));
         }
     }
-    for (offset, size) in ranges {
-        total += read(&file, buf, offset, size) as u64;
+    let mut hits = 0;
+    for (offset, size, code) in ranges {
+        let n = read(&file, buf, offset, size);
+        total += n as u64;
+        if let Some(finder) = search.filter(|_| code) {
+            hits += finder.find_iter(&buf[..n]).count() as u64;
+        }
     }
-    total
+    (total, hits)
 }
 
 fn main() {
-    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let mut paths: Vec<String> = std::env::args().skip(1).collect();
+    let search = paths.first().is_some_and(|p| p == "--search");
+    if search {
+        paths.remove(0);
+    }
+    let finder = memchr::memmem::Finder::new(b"\x0f\x05");
+    let finder = search.then_some(&finder);
     let started = Instant::now();
-    let bytes: u64 = paths.par_iter().map(|p| BUFFER.with(|b| floor(p, &mut b.borrow_mut()))).sum();
-    eprintln!("read {} MiB of {} files in {:.3}s", bytes >> 20, paths.len(), started.elapsed().as_secs_f64());
+    let (bytes, hits) = paths
+        .par_iter()
+        .map(|p| BUFFER.with(|b| floor(p, &mut b.borrow_mut(), finder)))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let found = if search { format!(", {hits} syscall byte pairs") } else { String::new() };
+    eprintln!("read {} MiB of {} files in {:.3}s{found}", bytes >> 20, paths.len(), started.elapsed().as_secs_f64());
 }

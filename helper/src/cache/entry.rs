@@ -13,7 +13,7 @@ use super::key::Key;
 pub(crate) const FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
-struct Header {
+pub(crate) struct Header {
     format: u32,
     writer: String,
     path: String,
@@ -46,18 +46,29 @@ pub(crate) fn encode<T: Serialize>(writer: &str, path: &Path, key: &Key, payload
     Ok(out)
 }
 
-/// The payload of `bytes` when it is an entry of `writer` for `path` in state `key`.
-pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], writer: &str, path: &Path, key: &Key) -> Result<T, Refused> {
-    let (header, payload) = split(bytes)?;
-    if header.format != FORMAT {
-        return Err(Refused::Corrupt);
+impl Header {
+    /// The path the entry is for.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
     }
-    if header.writer != writer {
-        return Err(Refused::Foreign);
+
+    /// `Ok` when the entry is one of `writer` for `path` in state `key`.
+    pub(crate) fn accepts(&self, writer: &str, path: &Path, key: &Key) -> Result<(), Refused> {
+        if self.format != FORMAT {
+            return Err(Refused::Corrupt);
+        }
+        if self.writer != writer {
+            return Err(Refused::Foreign);
+        }
+        if self.path.as_bytes() != path.to_string_lossy().as_bytes() || self.key != *key {
+            return Err(Refused::Stale);
+        }
+        Ok(())
     }
-    if header.path.as_bytes() != path.to_string_lossy().as_bytes() || header.key != *key {
-        return Err(Refused::Stale);
-    }
+}
+
+/// The payload (the entry's second line) as a `T`.
+pub(crate) fn read_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, Refused> {
     serde_json::from_slice(payload).map_err(|_| Refused::Corrupt)
 }
 
@@ -74,13 +85,9 @@ pub(crate) fn check(bytes: &[u8], writer: &str) -> Result<(), Refused> {
     Ok(())
 }
 
-/// The path an entry is for, when its header parses.
-pub(crate) fn path_of(bytes: &[u8]) -> Option<String> {
-    let newline = memchr::memchr(b'\n', bytes)?;
-    serde_json::from_slice::<Header>(&bytes[..newline]).ok().map(|h| h.path)
-}
-
-fn split(bytes: &[u8]) -> Result<(Header, &[u8]), Refused> {
+/// The header and payload of a whole entry (ending with a newline, its
+/// header parsed); `Refused::Corrupt` otherwise.
+pub(crate) fn split(bytes: &[u8]) -> Result<(Header, &[u8]), Refused> {
     // An entry ends with a newline: one without was cut short.
     if bytes.last() != Some(&b'\n') {
         return Err(Refused::Corrupt);
@@ -93,6 +100,14 @@ fn split(bytes: &[u8]) -> Result<(Header, &[u8]), Refused> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The payload of `bytes` when it is an entry of `writer` for `path` in
+    /// state `key`, as the cache reads it.
+    fn decode<T: DeserializeOwned>(bytes: &[u8], writer: &str, path: &Path, key: &Key) -> Result<T, Refused> {
+        let (header, payload) = split(bytes)?;
+        header.accepts(writer, path, key)?;
+        read_payload(payload)
+    }
 
     #[test]
     fn entries_are_used_only_whole_and_for_their_writer_path_and_key() {

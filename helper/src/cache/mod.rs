@@ -138,19 +138,17 @@ impl Cache {
             }
         };
         let name = real.to_string_lossy();
-        let Some(range) = bucket.find(&name) else {
-            if bucket.corrupt {
-                // Some entry of this bucket cannot be read: it may have been this file's.
-                self.refused.fetch_add(1, Ordering::Relaxed);
-                return Lookup::Refused;
-            }
-            return Lookup::Missing;
+        let found = match bucket.find(&name) {
+            Some(entry) => entry
+                .header
+                .accepts(&self.writer, real, key)
+                .and_then(|()| entry::read_payload(&bucket.bytes[entry.payload.clone()])),
+            // Each unreadable part of the bucket may have been the entry of
+            // one file that finds none: the first such files count it.
+            None if bucket.claim_corrupt() => Err(entry::Refused::Corrupt),
+            None => return Lookup::Missing,
         };
-        self.decode(&bucket.bytes[range], real, key)
-    }
-
-    fn decode<T: DeserializeOwned>(&self, bytes: &[u8], real: &Path, key: &Key) -> Lookup<T> {
-        match entry::decode(bytes, &self.writer, real, key) {
+        match found {
             Ok(value) => Lookup::Hit(value),
             Err(_) => {
                 self.refused.fetch_add(1, Ordering::Relaxed);
@@ -211,9 +209,9 @@ impl Cache {
         let old = Bucket::parse(fs::read(path).unwrap_or_default());
         let replaced: HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
         let mut bytes = Vec::with_capacity(old.bytes.len() + entries.iter().map(|e| e.1.len()).sum::<usize>());
-        for (name, range) in &old.entries {
-            if !replaced.contains(name.as_str()) {
-                bytes.extend_from_slice(&old.bytes[range.clone()]);
+        for entry in &old.entries {
+            if !replaced.contains(entry.header.path()) {
+                bytes.extend_from_slice(&old.bytes[entry.range.clone()]);
             }
         }
         for (_, entry) in &entries {
@@ -254,28 +252,44 @@ impl Drop for Cache {
 /// payload; JSON holds no raw newline).
 struct Bucket {
     bytes: Vec<u8>,
-    /// Entries whose header parses: the path they are for and their bytes.
-    entries: Vec<(String, Range<usize>)>,
-    /// Some part of the file is no whole entry.
-    corrupt: bool,
+    /// The whole entries, in file order.
+    entries: Vec<BucketEntry>,
+    /// Parts of the file that are no whole entry, not yet counted as some
+    /// file's refused entry ([`Bucket::claim_corrupt`]).
+    corrupt: AtomicUsize,
+}
+
+/// A whole entry of a bucket: its header (read once), its bytes and its payload's.
+struct BucketEntry {
+    header: entry::Header,
+    range: Range<usize>,
+    payload: Range<usize>,
 }
 
 impl Bucket {
     fn parse(bytes: Vec<u8>) -> Bucket {
         let mut entries = Vec::new();
-        let mut corrupt = false;
+        let mut corrupt = 0;
         for range in entry_ranges(&bytes) {
-            match entry::path_of(&bytes[range.clone()]) {
-                Some(path) => entries.push((path, range)),
-                None => corrupt = true,
+            match entry::split(&bytes[range.clone()]) {
+                Ok((header, payload)) => {
+                    let payload = range.end - payload.len()..range.end;
+                    entries.push(BucketEntry { header, range, payload });
+                }
+                Err(_) => corrupt += 1,
             }
         }
-        Bucket { bytes, entries, corrupt }
+        Bucket { bytes, entries, corrupt: AtomicUsize::new(corrupt) }
     }
 
     /// The last entry for `path`.
-    fn find(&self, path: &str) -> Option<Range<usize>> {
-        self.entries.iter().rev().find(|e| e.0 == path).map(|e| e.1.clone())
+    fn find(&self, path: &str) -> Option<&BucketEntry> {
+        self.entries.iter().rev().find(|e| e.header.path() == path)
+    }
+
+    /// Takes one unreadable part of the bucket not counted yet, if any.
+    fn claim_corrupt(&self) -> bool {
+        self.corrupt.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
     }
 }
 
@@ -407,6 +421,36 @@ mod tests {
         assert_eq!(clean(&root).unwrap(), 1);
         assert!(!root.exists());
         assert_eq!(clean(&root).unwrap(), 0);
+    }
+
+    #[test]
+    fn an_unreadable_part_of_a_bucket_is_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("c");
+        let cache = Cache::new(root.clone(), "w1".into());
+        // Three files whose entries share a bucket.
+        let first = dir.path().join("f0");
+        let mut same: Vec<PathBuf> = (1..10_000)
+            .map(|i| dir.path().join(format!("f{i}")))
+            .filter(|p| cache.entry_path(p) == cache.entry_path(&first))
+            .take(2)
+            .collect();
+        same.insert(0, first);
+        for file in &same {
+            fs::write(file, b"x").unwrap();
+        }
+        let key = |file: &Path| Key::of(file).unwrap();
+        cache.store(&same[0], &key(&same[0]), &"facts".to_string());
+        cache.flush();
+        let bucket = cache.entry_path(&same[0]);
+        let mut bytes = fs::read(&bucket).unwrap();
+        bytes.extend_from_slice(b"{\"not\": \"a header\"}\n[]\n");
+        fs::write(&bucket, bytes).unwrap();
+        let cache = Cache::new(root, "w1".into());
+        assert_eq!(cache.load::<String>(&same[1], &key(&same[1])), Lookup::Refused);
+        assert_eq!(cache.load::<String>(&same[2], &key(&same[2])), Lookup::Missing);
+        assert_eq!(cache.load::<String>(&same[0], &key(&same[0])), Lookup::Hit("facts".to_string()));
+        assert_eq!(cache.stats().refused, 1);
     }
 
     #[test]

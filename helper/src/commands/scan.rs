@@ -121,7 +121,7 @@ impl CacheArgs {
         if !self.cache_stats {
             return;
         }
-        match collection.cache_stats() {
+        match collection.flush_cache() {
             Some(s) => eprintln!(
                 "cache: {} hits, {} misses, {} refused, {} written, {} write errors",
                 s.hits, s.misses, s.refused, s.written, s.write_errors

@@ -249,9 +249,13 @@ impl Collection {
             .with_skipped(self.special, self.dangling)
     }
 
-    /// The cache's counts so far (`None` without a cache).
-    pub(crate) fn cache_stats(&self) -> Option<crate::cache::Stats> {
-        self.reader.cache.as_ref().map(Cache::stats)
+    /// Writes the facts learned so far to the cache ([`Cache::flush`]; it
+    /// is written when the collection is dropped otherwise) and gives its
+    /// counts; `None` without a cache.
+    pub(crate) fn flush_cache(&self) -> Option<crate::cache::Stats> {
+        let cache = self.reader.cache.as_ref()?;
+        cache.flush();
+        Some(cache.stats())
     }
 
     /// A shipped library outside the inputs, read the first time it is met.

@@ -4,9 +4,9 @@
 //! relocations. Above [`super::image`] and [`super::plt`]; below the site
 //! finders, which look for calls to these addresses.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use object::{elf, Object, ObjectSymbol, RelocationFlags, RelocationTarget};
+use object::{elf, read::elf::SectionHeader as _, Endianness, Object, RelocationFlags, RelocationTarget};
 
 use super::{
     image::{Functions, Image},
@@ -51,24 +51,80 @@ impl CallTargets {
 
 /// The GOT slots the dynamic relocations fill with `name`'s address,
 /// each with whether it is a JUMP_SLOT (lazy binding for a PLT stub).
+///
+/// The REL/RELA tables are read as arrays and each entry is kept only when
+/// its symbol is `name`, whose indices are found by comparing the bytes of
+/// the string table in place: a large library has hundreds of thousands of
+/// relocations and tens of thousands of names, and building a relocation
+/// value or finding the end of every name cost more than the search for
+/// the call sites. An image with compact (CREL) tables takes object's
+/// general iterator.
 fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
-    let Some(relocations) = image.file.dynamic_relocations() else { return Vec::new() };
-    let wanted: HashMap<usize, ()> = image
-        .file
-        .dynamic_symbols()
-        .filter(|s| s.name_bytes().is_ok_and(|n| n == name.as_bytes()))
-        .map(|s| (s.index().0, ()))
-        .collect();
-    if wanted.is_empty() {
-        return Vec::new();
-    }
+    let file = &image.file;
+    let (endian, data) = (file.endian(), file.data());
     let jump_slot = match image.arch {
         Arch::X86_64 => elf::R_X86_64_JUMP_SLOT,
         Arch::Aarch64 => elf::R_AARCH64_JUMP_SLOT,
         _ => return Vec::new(),
     };
+    let dynsym = file.elf_dynamic_symbol_table();
+    let strings =
+        file.elf_section_table().section(dynsym.string_section()).ok().and_then(|s| s.data(endian, data).ok());
+    let Some(strings) = strings else { return Vec::new() };
+    // One index, or a few: a list beats hashing for every relocation.
+    let wanted: Vec<u32> = dynsym
+        .symbols()
+        .iter()
+        .enumerate()
+        .filter(|(_, sym)| {
+            let at = sym.st_name.get(endian) as usize;
+            strings.get(at..at + name.len()) == Some(name.as_bytes()) && strings.get(at + name.len()) == Some(&0)
+        })
+        .filter_map(|(index, _)| u32::try_from(index).ok())
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let linked: Vec<_> =
+        file.elf_section_table().iter().filter(|s| s.sh_link(endian) == dynsym.section().0 as u32).collect();
+    if linked.iter().any(|s| s.sh_type(endian) == elf::SHT_CREL) {
+        return object_got_slots(image, &wanted, jump_slot);
+    }
+    let mut out = Vec::new();
+    for section in linked {
+        match section.sh_type(endian) {
+            elf::SHT_RELA => {
+                let Ok(table) = section.data_as_array::<elf::Rela64<Endianness>, _>(endian, data) else { continue };
+                out.extend(
+                    table
+                        .iter()
+                        .filter(|r| wanted.contains(&r.r_sym(endian, false)))
+                        .map(|r| (r.r_offset.get(endian), r.r_type(endian, false) == jump_slot)),
+                );
+            }
+            elf::SHT_REL => {
+                let Ok(table) = section.data_as_array::<elf::Rel64<Endianness>, _>(endian, data) else { continue };
+                out.extend(
+                    table
+                        .iter()
+                        .filter(|r| wanted.contains(&r.r_sym(endian)))
+                        .map(|r| (r.r_offset.get(endian), r.r_type(endian) == jump_slot)),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// [`got_slots`] through object's relocation iterator, which reads every
+/// table kind.
+fn object_got_slots(image: &Image, wanted: &[u32], jump_slot: elf::RelocationType) -> Vec<(u64, bool)> {
+    let Some(relocations) = image.file.dynamic_relocations() else { return Vec::new() };
     relocations
-        .filter(|(_, r)| matches!(r.target(), RelocationTarget::Symbol(i) if wanted.contains_key(&i.0)))
+        .filter(|(_, r)| {
+            matches!(r.target(), RelocationTarget::Symbol(i) if u32::try_from(i.0).is_ok_and(|i| wanted.contains(&i)))
+        })
         .map(|(offset, r)| (offset, matches!(r.flags(), RelocationFlags::Elf { r_type } if r_type == jump_slot)))
         .collect()
 }

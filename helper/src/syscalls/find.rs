@@ -1,58 +1,110 @@
-//! Finding short byte patterns in code at memory speed: every offset where
-//! up to three bytes at fixed distances each equal one of two values
-//! (`0f 05`; `e8|e9 .. .. hi lo`; `ff 15|25`).
+//! Finding the bytes that may start a system call site in x86_64 code, at
+//! memory speed and in one pass: `syscall` (`0f 05`), `call/jmp rel32`
+//! (`e8|e9`) whose displacement has given upper bytes, and `call/jmp
+//! [rip+rel32]` (`ff 15|25`).
 //!
 //! A general substring search (memchr's memmem) verifies every place where
 //! its rarest byte occurs, and `0f` is among the most frequent bytes of x86
-//! code; here each byte of a 16-byte block is compared with every condition
-//! at once (SSE2, present on every x86_64 CPU), so the cost per byte is the
-//! same however often the bytes occur (32 bytes at a time with AVX2 when
-//! the CPU has it). Other hosts use a plain loop.
+//! code; here every byte of a 16-byte block is compared at once (SSE2,
+//! present on every x86_64 CPU), so the cost per byte is the same however
+//! often the bytes occur (32 bytes at a time with AVX2 when the CPU has
+//! it). Each block is loaded once at the four distances a pattern looks at
+//! and every pattern is tested on those loads. Other hosts, and the last
+//! bytes of a range, use a plain loop.
 
-/// A byte at `offset` from the match that equals `a` or `b`.
-#[derive(Clone, Copy, Debug)]
-pub struct Cond {
-    pub offset: usize,
-    pub a: u8,
-    pub b: u8,
+/// What to look for besides `0f 05`.
+#[derive(Clone, Debug, Default)]
+pub struct Wanted {
+    /// `e8|e9 .. .. x y`: the bytes at distances 3 and 4 (the upper half of
+    /// the displacement), each one of two values (two targets per entry).
+    pub calls: Vec<[(u8, u8); 2]>,
+    /// `ff 15|25`.
+    pub slots: bool,
 }
 
-impl Cond {
-    pub const fn is(offset: usize, value: u8) -> Cond {
-        Cond { offset, a: value, b: value }
-    }
+/// Bytes a match may look at past its start.
+const SPAN: usize = 4;
 
-    pub const fn either(offset: usize, a: u8, b: u8) -> Cond {
-        Cond { offset, a, b }
-    }
-
-    fn holds(&self, byte: u8) -> bool {
-        byte == self.a || byte == self.b
-    }
-}
-
-/// Calls `found(i)` for each `i` in `from..to`, in order, where every
-/// condition holds on `bytes` (bytes past the end of `bytes` never match).
-pub fn find<const N: usize>(bytes: &[u8], from: usize, to: usize, conds: &[Cond; N], mut found: impl FnMut(usize)) {
-    let span = conds.iter().map(|c| c.offset).max().unwrap_or(0);
-    // Last start whose whole pattern lies in `bytes`.
-    let Some(last) = bytes.len().checked_sub(span) else { return };
-    let to = to.min(last);
-    if from >= to {
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    let from = if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, just checked.
-        unsafe { avx2::find(bytes, from, to, span, conds, &mut found) }
-    } else {
-        sse2::find(bytes, from, to, span, conds, &mut found)
-    };
-    for i in from..to {
-        if conds.iter().all(|c| c.holds(bytes[i + c.offset])) {
-            found(i);
+impl Wanted {
+    /// Whether a pattern starts at `i` (bytes past the end of `bytes` never match).
+    fn holds_at(&self, bytes: &[u8], i: usize) -> bool {
+        let at = |d: usize| bytes.get(i + d).copied();
+        let either = |d: usize, (a, b): (u8, u8)| at(d).is_some_and(|x| x == a || x == b);
+        match at(0) {
+            Some(0x0f) => at(1) == Some(0x05),
+            Some(0xe8 | 0xe9) => self.calls.iter().any(|[h3, h4]| either(3, *h3) && either(4, *h4)),
+            Some(0xff) => self.slots && either(1, (0x15, 0x25)),
+            _ => false,
         }
     }
+}
+
+/// Calls `found(i)` for each `i` in `from..to`, in order, where `0f 05` or
+/// one of `wanted` starts in `bytes`.
+pub fn find(bytes: &[u8], from: usize, to: usize, wanted: &Wanted, mut found: impl FnMut(usize)) {
+    let to = to.min(bytes.len());
+    // The blocks stop where a block's pattern bytes would leave `bytes`.
+    let blocked = to.min(bytes.len().saturating_sub(SPAN));
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    if from < blocked {
+        i = if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, just checked.
+            unsafe { avx2::find(bytes, from, blocked, wanted, &mut found) }
+        } else {
+            sse2::find(bytes, from, blocked, wanted, &mut found)
+        };
+    }
+    while i < to {
+        if wanted.holds_at(bytes, i) {
+            found(i);
+        }
+        i += 1;
+    }
+}
+
+/// The blocked search, written once for both vector widths: `$v` the
+/// vector type, `$width` its bytes, and the load, set1, cmpeq, and, or,
+/// movemask intrinsics in that order.
+#[cfg(target_arch = "x86_64")]
+macro_rules! blocks {
+    ($bytes:ident, $from:ident, $to:ident, $wanted:ident, $found:ident,
+     $v:ty, $width:literal, $load:ident, $set1:ident, $eq:ident, $and:ident, $or:ident, $mask:ident) => {{
+        assert!($to + SPAN <= $bytes.len());
+        let set = |b: u8| $set1(b as i8);
+        let calls: Vec<[($v, $v); 2]> =
+            $wanted.calls.iter().map(|[h3, h4]| [(set(h3.0), set(h3.1)), (set(h4.0), set(h4.1))]).collect();
+        let (x0f, x05, xff, x15, x25, x01, xe9) =
+            (set(0x0f), set(0x05), set(0xff), set(0x15), set(0x25), set(0x01), set(0xe9));
+        let base = $bytes.as_ptr();
+        let mut i = $from;
+        while i + $width <= $to {
+            // SAFETY (the caller's unsafe context): i + d + $width <= $to +
+            // SPAN <= bytes.len() (asserted) for d <= SPAN.
+            let load = |d: usize| $load(base.add(i + d) as *const $v);
+            let (v0, v1) = (load(0), load(1));
+            let mut any = $and($eq(v0, x0f), $eq(v1, x05));
+            if $wanted.slots {
+                any = $or(any, $and($eq(v0, xff), $or($eq(v1, x15), $eq(v1, x25))));
+            }
+            if !calls.is_empty() {
+                // e8 | 1 == e9 | 1 == e9.
+                let call = $eq($or(v0, x01), xe9);
+                let (v3, v4) = (load(3), load(4));
+                for [(a3, b3), (a4, b4)] in &calls {
+                    let high = $and($or($eq(v3, *a3), $eq(v3, *b3)), $or($eq(v4, *a4), $eq(v4, *b4)));
+                    any = $or(any, $and(call, high));
+                }
+            }
+            let mut mask = $mask(any) as u32;
+            while mask != 0 {
+                $found(i + mask.trailing_zeros() as usize);
+                mask &= mask - 1;
+            }
+            i += $width;
+        }
+        i
+    }};
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -61,45 +113,29 @@ mod sse2 {
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
 
-    use super::Cond;
+    use super::{Wanted, SPAN};
 
-    /// The blocked part of [`super::find`]; returns where the plain loop goes on.
+    /// The blocked part of [`super::find`] over `from..to`, where `to + SPAN
+    /// <= bytes.len()`; returns where the plain loop goes on.
     #[inline(always)]
-    pub fn find<const N: usize>(
-        bytes: &[u8],
-        from: usize,
-        to: usize,
-        span: usize,
-        conds: &[Cond; N],
-        found: &mut impl FnMut(usize),
-    ) -> usize {
-        if N == 0 {
-            return from;
-        }
-        // SAFETY: SSE2 is part of x86_64. Every load reads 16 bytes at
-        // `i + offset` with `i + 16 <= to` and `to + span <= bytes.len()`,
-        // `offset <= span`: inside `bytes`.
+    pub fn find(bytes: &[u8], from: usize, to: usize, wanted: &Wanted, found: &mut impl FnMut(usize)) -> usize {
+        // SAFETY: SSE2 is part of x86_64; the loads are bounded in `blocks`.
         unsafe {
-            let wanted: [(usize, __m128i, __m128i); N] =
-                conds.map(|c| (c.offset, _mm_set1_epi8(c.a as i8), _mm_set1_epi8(c.b as i8)));
-            let base = bytes.as_ptr();
-            let mut i = from;
-            debug_assert!(to + span <= bytes.len());
-            while i + 16 <= to {
-                let mut all = _mm_set1_epi8(-1);
-                for (offset, a, b) in &wanted {
-                    let v = _mm_loadu_si128(base.add(i + offset) as *const __m128i);
-                    let hit = _mm_or_si128(_mm_cmpeq_epi8(v, *a), _mm_cmpeq_epi8(v, *b));
-                    all = _mm_and_si128(all, hit);
-                }
-                let mut mask = _mm_movemask_epi8(all) as u32;
-                while mask != 0 {
-                    found(i + mask.trailing_zeros() as usize);
-                    mask &= mask - 1;
-                }
-                i += 16;
-            }
-            i
+            blocks!(
+                bytes,
+                from,
+                to,
+                wanted,
+                found,
+                __m128i,
+                16,
+                _mm_loadu_si128,
+                _mm_set1_epi8,
+                _mm_cmpeq_epi8,
+                _mm_and_si128,
+                _mm_or_si128,
+                _mm_movemask_epi8
+            )
         }
     }
 }
@@ -111,45 +147,29 @@ mod avx2 {
         _mm256_set1_epi8,
     };
 
-    use super::Cond;
+    use super::{Wanted, SPAN};
 
     /// [`super::sse2::find`] 32 bytes at a time.
     ///
     /// # Safety
     /// The CPU must have AVX2.
     #[target_feature(enable = "avx2")]
-    pub unsafe fn find<const N: usize>(
-        bytes: &[u8],
-        from: usize,
-        to: usize,
-        span: usize,
-        conds: &[Cond; N],
-        found: &mut impl FnMut(usize),
-    ) -> usize {
-        if N == 0 {
-            return from;
-        }
-        let wanted: [(usize, __m256i, __m256i); N] =
-            conds.map(|c| (c.offset, _mm256_set1_epi8(c.a as i8), _mm256_set1_epi8(c.b as i8)));
-        let base = bytes.as_ptr();
-        let mut i = from;
-        debug_assert!(to + span <= bytes.len());
-        while i + 32 <= to {
-            let mut all = _mm256_set1_epi8(-1);
-            for (offset, a, b) in &wanted {
-                // SAFETY: i + offset + 32 <= to + span <= bytes.len().
-                let v = unsafe { _mm256_loadu_si256(base.add(i + offset) as *const __m256i) };
-                let hit = _mm256_or_si256(_mm256_cmpeq_epi8(v, *a), _mm256_cmpeq_epi8(v, *b));
-                all = _mm256_and_si256(all, hit);
-            }
-            let mut mask = _mm256_movemask_epi8(all) as u32;
-            while mask != 0 {
-                found(i + mask.trailing_zeros() as usize);
-                mask &= mask - 1;
-            }
-            i += 32;
-        }
-        i
+    pub unsafe fn find(bytes: &[u8], from: usize, to: usize, wanted: &Wanted, found: &mut impl FnMut(usize)) -> usize {
+        blocks!(
+            bytes,
+            from,
+            to,
+            wanted,
+            found,
+            __m256i,
+            32,
+            _mm256_loadu_si256,
+            _mm256_set1_epi8,
+            _mm256_cmpeq_epi8,
+            _mm256_and_si256,
+            _mm256_or_si256,
+            _mm256_movemask_epi8
+        )
     }
 }
 
@@ -157,10 +177,8 @@ mod avx2 {
 mod tests {
     use super::*;
 
-    fn plain(bytes: &[u8], from: usize, to: usize, conds: &[Cond]) -> Vec<usize> {
-        (from..to.min(bytes.len()))
-            .filter(|&i| conds.iter().all(|c| bytes.get(i + c.offset).is_some_and(|b| c.holds(*b))))
-            .collect()
+    fn plain(bytes: &[u8], from: usize, to: usize, wanted: &Wanted) -> Vec<usize> {
+        (from..to.min(bytes.len())).filter(|&i| wanted.holds_at(bytes, i)).collect()
     }
 
     #[test]
@@ -173,31 +191,40 @@ mod tests {
                 [0x0f, 0x05, 0xe8, 0xe9, 0xff, 0x15, 0x25, 0x90][(x >> 16) as usize % 8]
             })
             .collect();
-        fn check<const N: usize>(bytes: &[u8], conds: &[Cond; N]) {
+        let check = |wanted: &Wanted| {
             for (from, to) in [(0, 5000), (3, 4999), (17, 33), (4990, 9000), (0, 0), (100, 50)] {
                 let mut got = Vec::new();
-                find(bytes, from, to, conds, |i| got.push(i));
-                assert_eq!(got, plain(bytes, from, to, conds), "{conds:?} {from}..{to}");
+                find(&bytes, from, to, wanted, |i| got.push(i));
+                assert_eq!(got, plain(&bytes, from, to, wanted), "{wanted:?} {from}..{to}");
                 // The SSE2 blocks alone (find takes AVX2 where the CPU has it).
                 #[cfg(target_arch = "x86_64")]
                 {
-                    let span = conds.iter().map(|c| c.offset).max().unwrap_or(0);
-                    let to = to.min(bytes.len() - span);
-                    if from < to {
+                    let blocked = to.min(bytes.len() - SPAN);
+                    if from < blocked {
                         let mut sse = Vec::new();
-                        let rest = sse2::find(bytes, from, to, span, conds, &mut |i| sse.push(i));
-                        sse.extend(plain(bytes, rest, to, conds));
-                        assert_eq!(sse, plain(bytes, from, to, conds), "sse2 {conds:?} {from}..{to}");
+                        let rest = sse2::find(&bytes, from, blocked, wanted, &mut |i| sse.push(i));
+                        sse.extend(plain(&bytes, rest, to, wanted));
+                        assert_eq!(sse, plain(&bytes, from, to, wanted), "sse2 {wanted:?} {from}..{to}");
                     }
                 }
             }
-        }
-        check(&bytes, &[Cond::is(0, 0x0f), Cond::is(1, 0x05)]);
-        check(&bytes, &[Cond::either(0, 0xe8, 0xe9), Cond::is(3, 0xff), Cond::is(4, 0x15)]);
-        check(&bytes, &[Cond::is(0, 0xff), Cond::either(1, 0x15, 0x25)]);
-        check(&bytes, &[Cond::is(0, 0x90)]);
+        };
+        let calls = vec![[(0xff, 0xff), (0x15, 0x15)], [(0x0f, 0x90), (0x05, 0x25)]];
+        check(&Wanted::default());
+        check(&Wanted { calls: calls.clone(), slots: false });
+        check(&Wanted { calls: calls[..1].to_vec(), slots: true });
+        check(&Wanted { calls: Vec::new(), slots: true });
+        // The plain loop agrees with the patterns as written.
+        let wanted = Wanted { calls, slots: true };
+        assert_eq!(plain(&[0x0f, 0x05, 0x0f], 0, 3, &wanted), [0]);
+        assert_eq!(plain(&[0xe9, 0, 0, 0x0f, 0x05, 0xe8, 0, 0, 0xff, 0x15], 0, 10, &wanted), [0, 3, 5, 8]);
+        assert_eq!(plain(&[0xe8, 0, 0, 0x0f, 0x25, 0xff, 0x25, 0xff, 0x35], 0, 9, &wanted), [0, 5]);
+        // A short pattern is found up to the last byte; none past the end.
         let mut got = Vec::new();
-        find(&[0x0f], 0, 10, &[Cond::is(0, 0x0f), Cond::is(1, 0x05)], |i| got.push(i));
+        find(&[0x90, 0x90, 0x90, 0x0f, 0x05], 0, 10, &wanted, |i| got.push(i));
+        assert_eq!(got, [3]);
+        got.clear();
+        find(&[0x0f], 0, 10, &wanted, |i| got.push(i));
         assert!(got.is_empty());
     }
 }

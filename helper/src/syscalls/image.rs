@@ -26,6 +26,12 @@ impl Region<'_> {
     pub(crate) fn contains(&self, addr: u64) -> bool {
         addr >= self.addr && addr < self.end()
     }
+
+    /// The bytes from address `from` up to `to`, as far as the region holds them.
+    pub(crate) fn between(&self, from: u64, to: u64) -> &[u8] {
+        let offset = |a: u64| (a.saturating_sub(self.addr) as usize).min(self.bytes.len());
+        &self.bytes[offset(from)..offset(to).max(offset(from))]
+    }
 }
 
 /// One ELF image, parsed as far as the syscall analysis needs.

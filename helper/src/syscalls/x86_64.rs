@@ -13,14 +13,17 @@
 //! write and the call, or the start of the decoded range give "unknown":
 //! a number computed at run time is never guessed.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::OnceLock};
+
+use memchr::memmem;
 
 use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess, Register};
+use rayon::prelude::*;
 
 use super::{
     budget::{Budget, GaveUp, MAX_CANDIDATES},
     calls::CallTargets,
-    find::{find, Cond},
+    find::{find, Wanted},
     image::{Functions, Image, Region},
     site::{Site, Via},
 };
@@ -32,82 +35,147 @@ const WINDOWS: &[u64] = &[16, 24, 32, 40, 64, 96, 128, 192];
 /// Functions up to this size are decoded whole for every candidate in them.
 const SMALL_FUNCTION: u64 = 4096;
 
-/// Bytes scanned at a time: every pattern is searched in one chunk while it
-/// sits in the CPU cache, so the code is read from memory once.
+/// Bytes scanned at a time, so the candidates found can be counted
+/// against [`MAX_CANDIDATES`] as the search goes.
 const CHUNK: usize = 128 * 1024;
+
+/// Code regions larger than this are searched in pieces of this size on
+/// every core: a scan of many files would otherwise end with one core
+/// searching the last large library alone.
+const PIECE: usize = 8 * CHUNK;
 
 /// Where a syscall site may be: every `0f 05`, and, when `calls` is not
 /// empty, every `call/jmp rel32` to one of its direct targets and `call/jmp
 /// [rip+slot]` through one of its slots. (region index, address, how), sorted.
 /// More than [`MAX_CANDIDATES`] is giving up: the search stops there.
 pub fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usize, u64, Via)>, GaveUp> {
-    // memmem runs at memory speed on `0f 05` (measured: 6.5 GB/s on a
-    // 111 MB library held in memory, against 4.4 GB/s for find's blocks).
-    let syscall = memchr::memmem::Finder::new(b"\x0f\x05");
-    const SLOT: [Cond; 2] = [Cond::is(0, 0xff), Cond::either(1, 0x15, 0x25)];
     let mut out = Vec::new();
     for (r, region) in image.regions.iter().enumerate() {
-        let bytes = region.bytes;
-        let rel = |at: usize| bytes.get(at..at + 4).map(|b| i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])));
-        let first = out.len();
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = (start + CHUNK).min(bytes.len());
-            // A pattern starting before `end` may run a byte past it.
-            let window = &bytes[start..(end + 1).min(bytes.len())];
-            for i in syscall.find_iter(window).filter(|i| start + i < end) {
-                out.push((r, region.addr + (start + i) as u64, Via::Instruction));
-            }
-            direct_calls(region, start, end, &calls.direct, |addr| out.push((r, addr, Via::LibcSyscall)));
-            if !calls.slots.is_empty() {
-                find(bytes, start, end, &SLOT, |i| {
-                    let addr = region.addr + i as u64;
-                    if rel(i + 2).is_some_and(|d| calls.slots.contains(&(addr + 6).wrapping_add_signed(d))) {
-                        out.push((r, addr, Via::LibcSyscall));
-                    }
-                });
-            }
-            if out.len() > MAX_CANDIDATES {
-                return Err(GaveUp::Candidates { limit: MAX_CANDIDATES });
-            }
-            start = end;
-        }
-        out[first..].sort_unstable_by_key(|c| c.1);
+        let found = in_region(region, calls, MAX_CANDIDATES - out.len())
+            .map_err(|()| GaveUp::Candidates { limit: MAX_CANDIDATES })?;
+        out.extend(found.into_iter().map(|(addr, via)| (r, addr, via)));
     }
     Ok(out)
 }
 
-/// Every `call/jmp rel32` to `target` starting in `bytes[start..end]`.
-///
-/// A call at offset `i` to `target` holds rel32 = `target - (addr + i + 5)`:
-/// over a run of offsets where that value's upper 16 bits stay the same,
-/// those two bytes (at `i + 3`, `i + 4`) are fixed, and `e8`/`e9` with them
-/// is found at memory speed ([`find`]); each hit is then checked in full.
-fn direct_calls(region: &Region, start: usize, end: usize, targets: &[u64], mut found: impl FnMut(u64)) {
-    let bytes = region.bytes;
-    // Two targets per pass (a PLT stub and its .plt.sec twin are the usual
-    // pair): each byte condition accepts either target's value, and every
-    // hit is checked in full against both.
-    for pair in targets.chunks(2) {
-        // rel32 at offset i: base - i (mod 2^32).
-        let base = |t: u64| t.wrapping_sub(region.addr).wrapping_sub(5) as u32;
-        let (b1, b2) = (base(pair[0]), base(*pair.last().unwrap_or(&pair[0])));
-        let mut i = start;
-        while i < end {
-            let (r1, r2) = (b1.wrapping_sub(i as u32), b2.wrapping_sub(i as u32));
-            // Offsets until the upper half of either rel changes (rel decreases with i).
-            let run = (usize::from(r1 as u16).min(usize::from(r2 as u16)) + 1).min(end - i);
-            let (h1, h2) = (((r1 >> 16) as u16).to_le_bytes(), ((r2 >> 16) as u16).to_le_bytes());
-            let conds = [Cond::either(0, 0xe8, 0xe9), Cond::either(3, h1[0], h2[0]), Cond::either(4, h1[1], h2[1])];
-            super::find::find(bytes, i, i + run, &conds, |at| {
-                let Some(b) = bytes.get(at + 1..at + 5) else { return };
-                let rel = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                if rel == b1.wrapping_sub(at as u32) || rel == b2.wrapping_sub(at as u32) {
-                    found(region.addr + at as u64);
-                }
-            });
-            i += run;
+/// The candidates in `region`, sorted; `Err` when there are more than `room`.
+fn in_region(region: &Region, calls: &CallTargets, room: usize) -> Result<Vec<(u64, Via)>, ()> {
+    let len = region.bytes.len();
+    let mut out = Vec::new();
+    if len <= PIECE {
+        search(region, 0, len, calls, room, |addr, via| out.push((addr, via)))?;
+    } else {
+        let pieces: Vec<Result<Vec<(u64, Via)>, ()>> = (0..len)
+            .step_by(PIECE)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let mut found = Vec::new();
+                search(region, start, (start + PIECE).min(len), calls, room, |addr, via| found.push((addr, via)))?;
+                Ok(found)
+            })
+            .collect();
+        for piece in pieces {
+            out.extend(piece?);
+            if out.len() > room {
+                return Err(());
+            }
         }
+    }
+    out.sort_unstable_by_key(|c| c.0);
+    Ok(out)
+}
+
+/// The candidates starting in `region.bytes[start..end]`, a chunk at a
+/// time; `Err` as soon as more than `room` were found.
+fn search(
+    region: &Region,
+    start: usize,
+    end: usize,
+    calls: &CallTargets,
+    room: usize,
+    mut found: impl FnMut(u64, Via),
+) -> Result<(), ()> {
+    // memmem runs at memory speed on `0f 05` alone (measured: 6.5 GB/s on a
+    // 111 MB library held in memory, against 4.4 GB/s for find's blocks);
+    // with calls to look for too, one pass of find looks for all of them.
+    static SYSCALL: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let syscall = SYSCALL.get_or_init(|| memmem::Finder::new(b"\x0f\x05"));
+    let bytes = region.bytes;
+    let mut count = 0;
+    let mut from = start;
+    while from < end {
+        let to = (from + CHUNK).min(end);
+        if calls.direct.is_empty() && calls.slots.is_empty() {
+            // A pattern starting before `to` may run a byte past it.
+            let window = &bytes[from..(to + 1).min(bytes.len())];
+            for i in syscall.find_iter(window).filter(|i| from + i < to) {
+                count += 1;
+                found(region.addr + (from + i) as u64, Via::Instruction);
+            }
+        } else {
+            with_calls(region, from, to, calls, |addr, via| {
+                count += 1;
+                found(addr, via);
+            });
+        }
+        if count > room {
+            return Err(());
+        }
+        from = to;
+    }
+    Ok(())
+}
+
+/// Every `0f 05`, `call/jmp rel32` to one of `calls.direct` and `call/jmp
+/// [rip+rel32]` through one of `calls.slots` starting in `bytes[start..end]`,
+/// in one pass.
+///
+/// A call at offset `i` to target `t` holds rel32 = `t - (addr + i + 5)`:
+/// over a run of offsets where that value's upper 16 bits stay the same for
+/// every target, those two bytes (at `i + 3`, `i + 4`) are fixed, and
+/// `e8`/`e9` with them is a pattern [`find`] looks for at memory speed (one
+/// pattern per two targets: a PLT stub and its .plt.sec twin are the usual
+/// pair); each hit is then checked in full.
+fn with_calls(region: &Region, start: usize, end: usize, calls: &CallTargets, mut found: impl FnMut(u64, Via)) {
+    let bytes = region.bytes;
+    // rel32 at offset i: base - i (mod 2^32).
+    let bases: Vec<u32> = calls.direct.iter().map(|t| t.wrapping_sub(region.addr).wrapping_sub(5) as u32).collect();
+    let rel = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut wanted = Wanted { calls: Vec::with_capacity(bases.len().div_ceil(2)), slots: !calls.slots.is_empty() };
+    let mut i = start;
+    while i < end {
+        // Offsets until the upper half of some target's rel changes (rel decreases with i).
+        let run = bases
+            .iter()
+            .map(|b| usize::from(b.wrapping_sub(i as u32) as u16) + 1)
+            .min()
+            .unwrap_or(end - i)
+            .min(end - i);
+        wanted.calls.clear();
+        for pair in bases.chunks(2) {
+            let high = |b: u32| ((b.wrapping_sub(i as u32) >> 16) as u16).to_le_bytes();
+            let (h1, h2) = (high(pair[0]), high(*pair.last().unwrap_or(&pair[0])));
+            wanted.calls.push([(h1[0], h2[0]), (h1[1], h2[1])]);
+        }
+        find(bytes, i, i + run, &wanted, |at| {
+            let addr = region.addr + at as u64;
+            match bytes[at] {
+                0x0f => found(addr, Via::Instruction),
+                0xe8 | 0xe9 => {
+                    if rel(at + 1).is_some_and(|rel| bases.iter().any(|b| rel == b.wrapping_sub(at as u32))) {
+                        found(addr, Via::LibcSyscall);
+                    }
+                }
+                _ => {
+                    let slot = rel(at + 2).map(|d| (addr + 6).wrapping_add_signed(i64::from(d as i32)));
+                    if slot.is_some_and(|s| calls.slots.contains(&s)) {
+                        found(addr, Via::LibcSyscall);
+                    }
+                }
+            }
+        });
+        i += run;
     }
 }
 
@@ -168,6 +236,11 @@ impl Walker<'_, '_> {
                 if size > SMALL_FUNCTION && self.windows(region, addr, floor, via, calls, register).0.is_empty() {
                     return None;
                 }
+                // Nothing before it in the function sets a constant: decoding
+                // it could only say "unknown".
+                if !may_write_constant(region.between(start, addr), register) {
+                    return Some(None);
+                }
                 let end = start.saturating_add(size).min(region.end());
                 if self.cache.as_ref().is_none_or(|c| c.start != start) {
                     if !self.budget.spend(end.saturating_sub(start)) {
@@ -182,6 +255,12 @@ impl Walker<'_, '_> {
                 }
                 return Some(value_before(&decoded.instructions, k, register, &decoded.targets, &mut self.info));
             }
+        }
+        let lowest = addr.saturating_sub(WINDOWS.iter().max().copied().unwrap_or(0)).max(floor);
+        // Most `0f 05` without a function are bytes inside other
+        // instructions: not worth decoding when no window can find a constant.
+        if !may_write_constant(region.between(lowest, addr), register) {
+            return Some(None);
         }
         let (results, trusted) = self.windows(region, addr, floor, via, calls, register);
         if let Some(value) = trusted {
@@ -302,6 +381,24 @@ fn value_before(
     None
 }
 
+/// False only when no instruction [`constant_write`] accepts for `register`
+/// (`rax` or `rdi`) can start in `bytes`: every such instruction holds
+/// `b8+r` (mov r32/r64, imm), `c7` with ModRM `c0+r` (mov r/m, imm32), or
+/// `31`/`33` with ModRM `c0+9r` (xor r, r), whatever prefixes come before.
+fn may_write_constant(bytes: &[u8], register: Register) -> bool {
+    let r: u8 = if register == Register::RDI { 7 } else { 0 };
+    if memchr::memchr(0xb8 + r, bytes).is_some() {
+        return true;
+    }
+    memchr::memchr3_iter(0xc7, 0x31, 0x33, bytes).any(|i| {
+        let modrm = bytes.get(i + 1).copied();
+        match bytes[i] {
+            0xc7 => modrm == Some(0xc0 + r),
+            _ => modrm == Some(0xc0 + 9 * r),
+        }
+    })
+}
+
 fn constant_write(ins: &Instruction, register: Register) -> Option<u64> {
     if ins.op_count() == 0 || ins.op0_register().full_register() != register {
         return None;
@@ -324,16 +421,32 @@ fn constant_write(ins: &Instruction, register: Register) -> Option<u64> {
 mod tests {
     use super::*;
 
+    fn search(region: &Region, direct: &[u64], slots: &[u64]) -> Vec<(u64, Via)> {
+        let calls = CallTargets { direct: direct.to_vec(), slots: slots.to_vec() };
+        let mut found = Vec::new();
+        with_calls(region, 0, region.bytes.len(), &calls, |a, via| found.push((a, via)));
+        found
+    }
+
     #[test]
-    fn direct_calls_are_found_by_their_displacement() {
-        // At 0x108a: call 0x1050 (e8 c1 ff ff ff); a decoy e8 with another target.
+    fn calls_and_syscalls_are_found_in_one_pass() {
+        // At 0x108a: call 0x1050 (e8 c1 ff ff ff); a decoy e8 with another
+        // target; `syscall` at 0x1080 and in the last two bytes; at 0x1078
+        // call [rip+0x100] (ff 15 00 01 00 00), slot 0x117e.
         let mut bytes = vec![0x90u8; 0x60];
         bytes[0x2a..0x2f].copy_from_slice(&[0xe8, 0xc1, 0xff, 0xff, 0xff]);
         bytes[0x10..0x15].copy_from_slice(&[0xe8, 0x00, 0x00, 0xff, 0xff]);
+        bytes[0x20..0x22].copy_from_slice(&[0x0f, 0x05]);
+        bytes[0x5e..0x60].copy_from_slice(&[0x0f, 0x05]);
+        bytes[0x18..0x1e].copy_from_slice(&[0xff, 0x15, 0x00, 0x01, 0x00, 0x00]);
         let region = Region { addr: 0x1060, bytes: &bytes };
-        let mut found = Vec::new();
-        direct_calls(&region, 0, bytes.len(), &[0x1050], |a| found.push(a));
-        assert_eq!(found, [0x108a]);
+        let syscalls = [(0x1080, Via::Instruction), (0x10be, Via::Instruction)];
+        let call = (0x108a, Via::LibcSyscall);
+        let slot = (0x1078, Via::LibcSyscall);
+        assert_eq!(search(&region, &[0x1050], &[]), [syscalls[0], call, syscalls[1]]);
+        assert_eq!(search(&region, &[], &[0x117e]), [slot, syscalls[0], syscalls[1]]);
+        assert_eq!(search(&region, &[0x1050], &[0x117e]), [slot, syscalls[0], call, syscalls[1]]);
+        assert_eq!(search(&region, &[0x1051], &[0x117f]), syscalls);
         // Far targets: the upper half of rel32 changes inside the range.
         let mut big = vec![0x90u8; 0x30000];
         let at = 0x1fff0usize;
@@ -341,12 +454,86 @@ mod tests {
         big[at] = 0xe8;
         big[at + 1..at + 5].copy_from_slice(&rel.to_le_bytes());
         let region = Region { addr: 0x400000, bytes: &big };
-        let mut found = Vec::new();
-        direct_calls(&region, 0, big.len(), &[0x1000], |a| found.push(a));
-        // Two targets in one pass, each found.
-        let mut found = Vec::new();
-        direct_calls(&region, 0, big.len(), &[0x2000, 0x1000, 0x3000], |a| found.push(a));
-        assert_eq!(found, [0x400000 + at as u64]);
-        assert_eq!(found, [0x400000 + at as u64]);
+        let site = (0x400000 + at as u64, Via::LibcSyscall);
+        assert_eq!(search(&region, &[0x1000], &[]), [site]);
+        // Several targets (two per pattern), each found.
+        assert_eq!(search(&region, &[0x2000, 0x1000, 0x3000], &[]), [site]);
+        assert_eq!(search(&region, &[0x2000, 0x3000], &[]), []);
+    }
+
+    #[test]
+    fn a_large_region_searched_in_pieces_gives_what_one_pass_gives() {
+        // 3.5 pieces of code with sites on and across piece and chunk borders.
+        let len = PIECE * 7 / 2;
+        let mut bytes = vec![0x90u8; len];
+        let region_addr = 0x10000u64;
+        let target = 0x8000u64;
+        let mut expected = Vec::new();
+        for (n, at) in (0..len - 8).step_by(CHUNK / 3 + 7).chain([PIECE - 1, PIECE * 2 - 2, CHUNK - 1]).enumerate() {
+            let addr = region_addr + at as u64;
+            if n % 2 == 0 {
+                bytes[at..at + 2].copy_from_slice(&[0x0f, 0x05]);
+                expected.push((addr, Via::Instruction));
+            } else {
+                let rel = target.wrapping_sub(addr + 5) as u32;
+                bytes[at] = 0xe8;
+                bytes[at + 1..at + 5].copy_from_slice(&rel.to_le_bytes());
+                expected.push((addr, Via::LibcSyscall));
+            }
+        }
+        expected.sort_unstable_by_key(|c| c.0);
+        let region = Region { addr: region_addr, bytes: &bytes };
+        let calls = CallTargets { direct: vec![target], slots: Vec::new() };
+        let mut one_pass = Vec::new();
+        super::search(&region, 0, len, &calls, usize::MAX, |addr, via| one_pass.push((addr, via))).unwrap();
+        one_pass.sort_unstable_by_key(|c| c.0);
+        assert_eq!(one_pass, expected);
+        assert_eq!(in_region(&region, &calls, usize::MAX), Ok(expected.clone()));
+        assert_eq!(in_region(&region, &calls, expected.len()), Ok(expected.clone()));
+        assert_eq!(in_region(&region, &calls, expected.len() - 1), Err(()));
+        // Without calls to look for, only the instructions.
+        let instructions: Vec<_> = expected.iter().copied().filter(|c| c.1 == Via::Instruction).collect();
+        assert_eq!(in_region(&region, &CallTargets::default(), usize::MAX), Ok(instructions));
+    }
+
+    #[test]
+    fn every_constant_write_is_seen_by_the_byte_prefilter() {
+        for (bytes, rax, rdi) in [
+            (&[0xb8, 1, 0, 0, 0][..], true, false),               // mov eax, 1
+            (&[0x48, 0xb8, 1, 0, 0, 0, 0, 0, 0, 0], true, false), // movabs rax, 1
+            (&[0x48, 0xc7, 0xc0, 1, 0, 0, 0], true, false),       // mov rax, 1
+            (&[0x31, 0xc0], true, false),                         // xor eax, eax
+            (&[0x48, 0x33, 0xc0], true, false),                   // xor rax, rax
+            (&[0xbf, 7, 0, 0, 0], false, true),                   // mov edi, 7
+            (&[0xc7, 0xc7, 7, 0, 0, 0], false, true),             // mov edi, 7 (c7 /0)
+            (&[0x31, 0xff], false, true),                         // xor edi, edi
+            (&[0x89, 0xc7, 0x48, 0x89, 0xf8], false, false),      // mov edi, eax; mov rax, rdi
+            (&[0x31, 0xc9, 0x0f, 0x05], false, false),            // xor ecx, ecx; syscall
+        ] {
+            assert_eq!(may_write_constant(bytes, Register::RAX), rax, "{bytes:02x?}");
+            assert_eq!(may_write_constant(bytes, Register::RDI), rdi, "{bytes:02x?}");
+        }
+        // Whatever the bytes, an instruction that writes a constant to rax
+        // or rdi is never missed: random code over an alphabet of the
+        // opcode, ModRM and prefix bytes involved.
+        let alphabet = [0xb8, 0xbf, 0xc7, 0xc0, 0x31, 0x33, 0xff, 0x48, 0x40, 0x41, 0x66, 0x0f, 0x05, 0x90, 0x01, 0x00];
+        let mut x = 7u32;
+        for _ in 0..20_000 {
+            let bytes: Vec<u8> = (0..24)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    alphabet[(x >> 16) as usize % alphabet.len()]
+                })
+                .collect();
+            let mut decoder = Decoder::with_ip(64, &bytes, 0, DecoderOptions::NONE);
+            for ins in &mut decoder {
+                for register in [Register::RAX, Register::RDI] {
+                    if constant_write(&ins, register).is_some() {
+                        let end = ins.next_ip() as usize;
+                        assert!(may_write_constant(&bytes[..end], register), "{:02x?} {:?}", &bytes[..end], ins.code());
+                    }
+                }
+            }
+        }
     }
 }

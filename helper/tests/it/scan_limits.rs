@@ -105,12 +105,15 @@ fn aarch64_code_of_nothing_but_svc_is_bounded_too() {
 
 #[test]
 fn overlapping_huge_functions_exhaust_the_decoding_budget_and_say_so() {
-    // 5,000 function symbols two bytes apart, each claiming 200,000 bytes
-    // and starting with `syscall`: every candidate would decode a new
-    // 200 KB function (a gigabyte in all) without a budget.
+    // 5,000 function symbols seven bytes apart, each claiming 200,000 bytes
+    // and starting with `mov eax, 1; syscall` (a constant, so the analysis
+    // must decode): every candidate would decode a new 200 KB function (a
+    // gigabyte in all) without a budget.
     let mut asm = String::from(".section .text.hostile,\"ax\",@progbits\n");
     for i in 0..5000 {
-        asm.push_str(&format!(".globl f{i}\n.type f{i},@function\n.size f{i}, 200000\nf{i}:\n.byte 0x0f, 0x05\n"));
+        asm.push_str(&format!(
+            ".globl f{i}\n.type f{i},@function\n.size f{i}, 200000\nf{i}:\n.byte 0xb8, 1, 0, 0, 0, 0x0f, 0x05\n"
+        ));
     }
     asm.push_str(".fill 200000, 1, 0x90\nret\n.text\n");
     let dir = tempfile::tempdir().unwrap();
