@@ -2,10 +2,12 @@
 //! the target, kept on disk so the file need not be read again.
 //!
 //! Entries live under `$XDG_CACHE_HOME/compat/scan-facts` (else
-//! `~/.cache/compat/scan-facts`), grouped in 256 bucket files (16
-//! directories of 16) by a hash of the scanned file's real path: a scan
-//! makes a few hundred files, not one per scanned file (creating a file costs
-//! more than reading one). A file in /nix/store is known by its path
+//! `~/.cache/compat/scan-facts`), grouped in [`BUCKETS`] bucket files in
+//! that one directory by a hash of the scanned file's real path: a scan
+//! writes a few dozen files, not one per scanned file (on ext4, creating and
+//! renaming a file costs more than reading a whole bucket; with 256 buckets
+//! in 16 directories, writing them added a quarter to a cold scan of /usr).
+//! A file in /nix/store is known by its path
 //! (store paths never change once built); any other by device, inode, size,
 //! modification and change time ([`key`]). Every entry names the compat
 //! that wrote it, the path and the key ([`entry`]): an entry that does not
@@ -41,6 +43,9 @@ use serde::{de::DeserializeOwned, Serialize};
 use walkdir::WalkDir;
 
 pub(crate) use key::Key;
+
+/// How many bucket files hold the entries.
+const BUCKETS: u64 = 64;
 
 /// The directory name under `$XDG_CACHE_HOME/compat`.
 pub(crate) const DIR_NAME: &str = "scan-facts";
@@ -119,8 +124,8 @@ impl Cache {
 
     /// The bucket file that holds the entry of the file at real path `real`.
     pub(crate) fn entry_path(&self, real: &Path) -> PathBuf {
-        let hash = format!("{:016x}", key::fnv1a(real.as_os_str().as_encoded_bytes()));
-        self.root.join(&hash[..1]).join(&hash[1..2])
+        let hash = key::fnv1a(real.as_os_str().as_encoded_bytes());
+        self.root.join(format!("{:02x}", hash % BUCKETS))
     }
 
     /// The facts kept for the file at real path `real` in state `key`, if a

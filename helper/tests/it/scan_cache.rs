@@ -48,13 +48,10 @@ impl Env {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// The bucket files (the cache directory holds nothing else).
     fn entries(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        for dir in fs::read_dir(self.cache_dir()).unwrap() {
-            for file in fs::read_dir(dir.unwrap().path()).unwrap() {
-                out.push(file.unwrap().path());
-            }
-        }
+        let mut out: Vec<PathBuf> = fs::read_dir(self.cache_dir()).unwrap().map(|f| f.unwrap().path()).collect();
+        assert!(out.iter().all(|p| p.is_file()), "{out:?}");
         out.sort();
         out
     }
