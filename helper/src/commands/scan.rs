@@ -152,6 +152,7 @@ pub(crate) fn run(args: Args) -> Result<u8> {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
         other => other.context("writing the report")?,
     }
+    collection.finish();
     Ok(report.exit_status())
 }
 

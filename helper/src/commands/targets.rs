@@ -85,6 +85,7 @@ pub(crate) fn run(args: Args) -> Result<u8> {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
         other => other.context("writing the verdicts")?,
     }
+    collection.finish();
     Ok(targets.exit_status())
 }
 

@@ -249,6 +249,15 @@ impl Collection {
             .with_skipped(self.special, self.dangling)
     }
 
+    /// Writes the cache and lets the collection go without freeing it, for
+    /// a command that ends next: freeing every symbol name of every file one
+    /// by one took a fifth of a warm scan, on one core, for memory the
+    /// process gives back at once when it exits.
+    pub(crate) fn finish(self) {
+        self.flush_cache();
+        std::mem::forget(self);
+    }
+
     /// Writes the facts learned so far to the cache ([`Cache::flush`]; it
     /// is written when the collection is dropped otherwise) and gives its
     /// counts; `None` without a cache.

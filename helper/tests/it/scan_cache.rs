@@ -125,6 +125,23 @@ fn a_warm_rescan_reads_no_file_and_reports_the_same_bytes() {
 }
 
 #[test]
+fn scan_and_targets_write_the_cache_without_being_asked_for_counts() {
+    let env = Env::new();
+    let prog = build(env.files.path(), "gettid", common::GETTID);
+    let path = prog.to_str().unwrap();
+    for (command, entries) in [(vec!["scan", "--quiet", "--profile", "debian-11"], 1), (vec!["targets"], 1)] {
+        let mut args = command.clone();
+        args.push(path);
+        let out = env.compat(&args);
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(env.info()["entries"]["valid"], entries, "after {command:?}");
+        let (_, stats) = env.scan(&[path]);
+        assert_eq!(stats.hits, 1, "after {command:?}");
+        fs::remove_dir_all(env.cache_dir()).unwrap();
+    }
+}
+
+#[test]
 fn a_changed_file_is_read_again() {
     let env = Env::new();
     let prog = build(env.files.path(), "prog", common::GETTID);
