@@ -6,10 +6,12 @@
 //! cores, a reused buffer per thread, like the scan. bench/scan.sh divides
 //! the scan's time by this one's.
 //!
-//! With `--search`, it also looks for the `syscall` instruction (`0f 05`) in
-//! the executable sections it read, with the same substring search the scan
-//! uses, and counts them: the least any analysis that must find every
-//! system call instruction can do (the search floor).
+//! With `--search`, it maps each file as the scan does instead of reading it
+//! into a buffer, looks for the `syscall` instruction (`0f 05`) in the
+//! executable sections with the substring search the scan uses, and touches
+//! every page of the other ranges: the least any analysis that must find
+//! every system call instruction, reading the way the scan reads, can do
+//! (the search floor).
 //!
 //!     cargo run --release --example read_floor -- [--search] FILE...
 
@@ -57,20 +59,59 @@ fn read(file: &File, buf: &mut Vec<u8>, offset: u64, len: u64) -> usize {
     done
 }
 
-/// Bytes read from the file at `path` (0 when it is not a 64-bit
-/// little-endian ELF file), and the `0f 05` pairs in its code when `search`
-/// is given.
-fn floor(path: &str, buf: &mut Vec<u8>, search: Option<&memchr::memmem::Finder>) -> (u64, u64) {
-    let Ok(file) = File::open(path) else { return (0, 0) };
-    let mut total = read(&file, buf, 0, 64) as u64;
-    if total < 64 || &buf[..4] != b"\x7fELF" || buf[4] != 2 || buf[5] != 1 {
+/// Where the floor gets a file's bytes.
+trait Source {
+    /// The bytes at `offset`, `len` of them as far as the file goes.
+    fn at(&mut self, offset: u64, len: u64) -> &[u8];
+    /// Makes sure every page of `bytes` was read (a mapping faults them in).
+    fn touch(bytes: &[u8]) -> u64;
+}
+
+/// Read into a reused buffer (the read floor).
+struct Buffered<'b> {
+    file: File,
+    buf: &'b mut Vec<u8>,
+}
+
+impl Source for Buffered<'_> {
+    fn at(&mut self, offset: u64, len: u64) -> &[u8] {
+        let n = read(&self.file, self.buf, offset, len);
+        &self.buf[..n]
+    }
+
+    fn touch(_: &[u8]) -> u64 {
+        0 // read() copied them already
+    }
+}
+
+/// Mapped, as the scan reads (the search floor).
+struct Mapped(memmap2::Mmap);
+
+impl Source for Mapped {
+    fn at(&mut self, offset: u64, len: u64) -> &[u8] {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.0.len());
+        let end = start.saturating_add(usize::try_from(len).unwrap_or(usize::MAX)).min(self.0.len());
+        &self.0[start..end]
+    }
+
+    fn touch(bytes: &[u8]) -> u64 {
+        bytes.iter().step_by(4096).map(|b| u64::from(*b)).sum()
+    }
+}
+
+/// Bytes of the ranges a scan needs in the file `source` gives (0 when it
+/// is not a 64-bit little-endian ELF file), and the `0f 05` pairs in its
+/// code when `search` is given.
+fn floor<S: Source>(source: &mut S, search: Option<&memchr::memmem::Finder>) -> (u64, u64) {
+    let header = source.at(0, 64).to_vec();
+    let mut total = header.len() as u64;
+    if total < 64 || &header[..4] != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
         return (total, 0);
     }
-    let (phoff, phnum, phentsize) = (u64_at(buf, 0x20), u16_at(buf, 0x38), u16_at(buf, 0x36));
-    let (shoff, shnum, shentsize) = (u64_at(buf, 0x28), u16_at(buf, 0x3c), u16_at(buf, 0x3a));
-    total += read(&file, buf, phoff, phnum * phentsize) as u64;
-    let n = read(&file, buf, shoff, shnum * shentsize);
-    let headers = buf[..n].to_vec();
+    let (phoff, phnum, phentsize) = (u64_at(&header, 0x20), u16_at(&header, 0x38), u16_at(&header, 0x36));
+    let (shoff, shnum, shentsize) = (u64_at(&header, 0x28), u16_at(&header, 0x3c), u16_at(&header, 0x3a));
+    total += source.at(phoff, phnum * phentsize).len() as u64;
+    let headers = source.at(shoff, shnum * shentsize).to_vec();
     let section = |i: u64| {
         let at = (i * shentsize) as usize;
         (
@@ -81,7 +122,7 @@ fn floor(path: &str, buf: &mut Vec<u8>, search: Option<&memchr::memmem::Finder>)
             u32_at(&headers, at + 0x28),
         )
     };
-    total += n as u64;
+    total += headers.len() as u64;
     let mut ranges = Vec::new();
     for i in 0..shnum {
         let (kind, flags, offset, size, link) = section(i);
@@ -97,13 +138,30 @@ fn floor(path: &str, buf: &mut Vec<u8>, search: Option<&memchr::memmem::Finder>)
     }
     let mut hits = 0;
     for (offset, size, code) in ranges {
-        let n = read(&file, buf, offset, size);
-        total += n as u64;
-        if let Some(finder) = search.filter(|_| code) {
-            hits += finder.find_iter(&buf[..n]).count() as u64;
+        let bytes = source.at(offset, size);
+        total += bytes.len() as u64;
+        match search {
+            Some(finder) if code => hits += finder.find_iter(bytes).count() as u64,
+            _ => {
+                std::hint::black_box(S::touch(bytes));
+            }
         }
     }
     (total, hits)
+}
+
+/// [`floor`] of the file at `path`: read into `buf`, or mapped when searching.
+fn floor_of(path: &str, buf: &mut Vec<u8>, search: Option<&memchr::memmem::Finder>) -> (u64, u64) {
+    let Ok(file) = File::open(path) else { return (0, 0) };
+    if search.is_none() {
+        return floor(&mut Buffered { file, buf }, None);
+    }
+    // SAFETY: the mapping is only read; a file truncated meanwhile would
+    // fault, which the bench's unchanging system files are not.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => floor(&mut Mapped(map), search),
+        Err(_) => (0, 0),
+    }
 }
 
 fn main() {
@@ -117,7 +175,7 @@ fn main() {
     let started = Instant::now();
     let (bytes, hits) = paths
         .par_iter()
-        .map(|p| BUFFER.with(|b| floor(p, &mut b.borrow_mut(), finder)))
+        .map(|p| BUFFER.with(|b| floor_of(p, &mut b.borrow_mut(), finder)))
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let found = if search { format!(", {hits} syscall byte pairs") } else { String::new() };
     eprintln!("read {} MiB of {} files in {:.3}s{found}", bytes >> 20, paths.len(), started.elapsed().as_secs_f64());
