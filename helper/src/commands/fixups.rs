@@ -70,6 +70,7 @@ fn write_all(dir: &Path, rules: &RuleSet, check: bool) -> Result<u8> {
         bail!("no built-in profiles to generate overlays for");
     }
     let files = overlay::render_all(&profiles, rules);
+    let leftovers = leftovers(dir, &files);
     let mut stale = Vec::new();
     if check {
         for (name, text) in &files {
@@ -78,8 +79,13 @@ fn write_all(dir: &Path, rules: &RuleSet, check: bool) -> Result<u8> {
                 stale.push(path.display().to_string());
             }
         }
+        stale.extend(leftovers.iter().map(|p| format!("{} (an overlay no profile uses now)", p.display())));
     } else {
         write_all_or_nothing(dir, &files)?;
+        for path in leftovers {
+            fs::remove_file(&path)
+                .with_context(|| format!("{}: cannot remove this overlay no profile uses now", path.display()))?;
+        }
     }
     if stale.is_empty() {
         Ok(exit::OK)
@@ -89,6 +95,23 @@ fn write_all(dir: &Path, rules: &RuleSet, check: bool) -> Result<u8> {
         }
         Ok(exit::FOUND)
     }
+}
+
+/// Overlays `compat fixups` wrote into `dir` earlier that are not among
+/// `files` now (profiles whose changes became the same share one file):
+/// `.nix` files starting with the generated-file line. Anything else there
+/// is left alone.
+fn leftovers(dir: &Path, files: &[(String, String)]) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "nix"))
+        .filter(|p| !files.iter().any(|(name, _)| p.file_name().is_some_and(|n| n == name.as_str())))
+        .filter(|p| fs::read_to_string(p).is_ok_and(|text| text.starts_with(overlay::GENERATED)))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Writes every file into `dir`, or none: each target is checked first (a

@@ -203,11 +203,48 @@ fn check_mode_reports_stale_files() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_str().unwrap();
     assert_eq!(common::compat(&["fixups", "--write-all", dir]).status.code(), Some(0));
-    let first = Profile::builtin_names()[0];
-    fs::write(tmp.path().join(format!("{first}.nix")), "final: prev: { }\n").unwrap();
+    let files = overlay::render_all(&Profile::builtin().unwrap(), &RuleSet::builtin().unwrap());
+    let first = &files.iter().find(|(name, _)| name != "default.nix").unwrap().0;
+    fs::write(tmp.path().join(first), "final: prev: { }\n").unwrap();
     let out = common::compat(&["fixups", "--write-all", dir, "--check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{first}.nix")));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(first.as_str()));
+}
+
+/// Profiles that need the same changes share one overlay; an overlay written
+/// earlier that no profile uses now is named by `--check` and removed by
+/// `--write-all`, and files compat did not write are left alone.
+#[test]
+fn identical_overlays_are_one_file_and_old_ones_go() {
+    let files = overlay::render_all(&Profile::builtin().unwrap(), &RuleSet::builtin().unwrap());
+    let texts: Vec<&String> = files.iter().map(|(_, text)| text).collect();
+    for (i, (name, text)) in files.iter().enumerate() {
+        let body = |t: &str| t.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+        assert!(
+            !texts[..i].iter().any(|other| body(other) == body(text)),
+            "{name} repeats the overlay of another file"
+        );
+    }
+    assert!(
+        files.len() < Profile::builtin_names().len(),
+        "one file per profile: {:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let old = tmp.path().join("debian-10.nix");
+    let mine = tmp.path().join("mine.nix");
+    fs::write(&old, format!("{}# Target debian-10: an older layout.\nfinal: prev: {{ }}\n", overlay::GENERATED))
+        .unwrap();
+    fs::write(&mine, "final: prev: { }\n").unwrap();
+    let out = common::compat(&["fixups", "--write-all", dir, "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("debian-10.nix (an overlay no profile uses now)"), "{stderr}");
+    assert!(!stderr.contains("mine.nix"), "{stderr}");
+    assert_eq!(common::compat(&["fixups", "--write-all", dir]).status.code(), Some(0));
+    assert!(!old.exists(), "the old overlay is still there");
+    assert!(mine.exists(), "a file compat did not write was removed");
 }
 
 /// `--write-all` writes every file or none: a read-only file (or a

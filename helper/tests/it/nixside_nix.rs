@@ -261,7 +261,7 @@ fn plan_of_bash_in_a_real_nixpkgs_tree() {
 }
 
 /// Through the flake library's compat package set for Debian 10 (which
-/// applies overlays/fixups/debian-10.nix): the closure of linux-pam holds
+/// applies its fixup overlay from overlays/fixups): the closure of linux-pam holds
 /// the target's glibc and headers, audit pinned at 2.8.5 (so the pin rule
 /// no longer matches it), and the linux-pam fixup.
 #[test]
