@@ -38,7 +38,8 @@ pub(crate) struct Args {
     /// Print the rules that fire for the target as JSON instead of the overlay.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Write the overlay of every built-in profile, and default.nix, into DIR.
+    /// Write the overlays of every built-in profile (one file per distinct set of changes, shared by the
+    /// profiles that need it) and default.nix into DIR, and remove overlays written earlier that no profile uses.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["profile", "glibc", "kernel", "json"])]
     pub(crate) write_all: Option<PathBuf>,
     /// With --write-all: write nothing, exit 1 when a file in DIR differs from what would be written.
