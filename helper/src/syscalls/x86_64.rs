@@ -315,9 +315,7 @@ impl Walker<'_, '_> {
 }
 
 fn decode(region: &Region, start: u64, end: u64) -> Decoded {
-    let from = (start.saturating_sub(region.addr) as usize).min(region.bytes.len());
-    let to = (end.saturating_sub(region.addr) as usize).clamp(from, region.bytes.len());
-    let mut decoder = Decoder::with_ip(64, &region.bytes[from..to], start, DecoderOptions::NONE);
+    let mut decoder = Decoder::with_ip(64, region.between(start, end), start, DecoderOptions::NONE);
     let mut instructions = Vec::new();
     let mut targets = HashSet::new();
     let mut ins = Instruction::default();
