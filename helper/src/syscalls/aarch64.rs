@@ -14,7 +14,7 @@ use super::{
     a64::{branch26, branch_target, is_barrier, may_write, move_wide, MoveWide},
     budget::{Budget, GaveUp, MAX_CANDIDATES},
     calls::CallTargets,
-    image::{Functions, Image, Region},
+    image::{Holders, Image, Region},
     site::{Site, Via},
 };
 
@@ -63,7 +63,7 @@ pub(crate) fn candidates(image: &Image, calls: &CallTargets) -> Result<Vec<(usiz
 /// candidates were looked at before `budget` ran out (all, unless it did).
 pub(crate) fn sites(
     image: &Image,
-    functions: &Functions,
+    functions: &Holders,
     candidates: Vec<(usize, u64, Via)>,
     budget: &mut Budget,
 ) -> (Vec<Site>, usize) {
@@ -86,10 +86,10 @@ fn word_at(region: &Region, addr: u64) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-fn value_before(region: &Region, functions: &Functions, addr: u64, register: u32, budget: &mut Budget) -> Option<u64> {
-    let (floor, end) = match functions.enclosing(addr) {
-        Some((start, size, _)) if size > 0 => (start.max(region.addr), start.saturating_add(size).min(region.end())),
-        Some((start, _, _)) => (start.max(addr.saturating_sub(4 * WINDOW)).max(region.addr), addr + 4),
+fn value_before(region: &Region, functions: &Holders, addr: u64, register: u32, budget: &mut Budget) -> Option<u64> {
+    let (floor, end) = match functions.of(addr) {
+        Some(f) if f.size > 0 => (f.start.max(region.addr), f.start.saturating_add(f.size).min(region.end())),
+        Some(f) => (f.start.max(addr.saturating_sub(4 * WINDOW)).max(region.addr), addr + 4),
         None => (addr.saturating_sub(4 * WINDOW).max(region.addr), addr + 4),
     };
     // Every word of the function is read for branch targets.

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use object::{elf, read::elf::SectionHeader as _, Endianness, Object, RelocationFlags, RelocationTarget};
 
 use super::{
-    image::{Functions, Image},
+    image::{name_is, Image},
     plt,
     tables::Arch,
 };
@@ -27,10 +27,10 @@ pub(crate) struct CallTargets {
 impl CallTargets {
     /// Addresses a call to `name` lands on in `image`: its PLT stubs (or,
     /// linked in, the function itself), and the GOT slots an indirect call loads.
-    pub(crate) fn of(image: &Image, name: &str, functions: &Functions) -> CallTargets {
+    pub(crate) fn of(image: &Image, name: &str) -> CallTargets {
         let mut targets = CallTargets::default();
         if image.is_static || image.is_libc {
-            targets.direct = functions.starts_of(name);
+            targets.direct = image.function_starts(name);
             return targets;
         }
         let slots = got_slots(image, name);
@@ -68,18 +68,13 @@ fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
         _ => return Vec::new(),
     };
     let dynsym = file.elf_dynamic_symbol_table();
-    let strings =
-        file.elf_section_table().section(dynsym.string_section()).ok().and_then(|s| s.data(endian, data).ok());
-    let Some(strings) = strings else { return Vec::new() };
+    let Some(strings) = image.strings_of(dynsym) else { return Vec::new() };
     // One index, or a few: a list beats hashing for every relocation.
     let wanted: Vec<u32> = dynsym
         .symbols()
         .iter()
         .enumerate()
-        .filter(|(_, sym)| {
-            let at = sym.st_name.get(endian) as usize;
-            strings.get(at..at + name.len()) == Some(name.as_bytes()) && strings.get(at + name.len()) == Some(&0)
-        })
+        .filter(|(_, sym)| name_is(strings, sym.st_name.get(endian), name.as_bytes()))
         .filter_map(|(index, _)| u32::try_from(index).ok())
         .collect();
     if wanted.is_empty() {

@@ -6,8 +6,8 @@
 use anyhow::{bail, Context, Result};
 use object::{
     elf,
-    read::elf::{ElfFile64, FileHeader, ProgramHeader},
-    Endianness, Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, SectionFlags, SymbolKind,
+    read::elf::{ElfFile64, FileHeader, ProgramHeader, SectionHeader as _, Sym as _, SymbolTable},
+    Endianness, Object, ObjectSection, ObjectSymbol, SectionFlags,
 };
 
 use super::tables::Arch;
@@ -96,23 +96,98 @@ impl<'data> Image<'data> {
         Ok(Some(Image { file, arch, regions, is_static, is_libc }))
     }
 
-    /// Function symbols (the full symbol table, else the dynamic one). Their
-    /// names are looked up only for the few functions asked about: reading
-    /// every name of a large library costs more than the rest of the analysis.
-    pub(crate) fn functions(&self) -> Functions<'_, 'data> {
-        fn text<'data>(symbols: impl Iterator<Item = impl ObjectSymbol<'data>>) -> Vec<(u64, u64, usize)> {
-            symbols
-                .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined() && s.address() != 0)
-                .map(|s| (s.address(), s.size(), s.index().0))
-                .collect()
+    /// The function symbols: those of the full symbol table when it has
+    /// any, else those of the dynamic one.
+    fn function_symbols(&self) -> FunctionSymbols<'data> {
+        let endian = self.file.endian();
+        let table = |symbols: &SymbolTable<'data, elf::FileHeader64<Endianness>>| FunctionSymbols {
+            symbols: symbols.symbols(),
+            strings: self.strings_of(symbols).unwrap_or_default(),
+            endian,
+        };
+        let full = table(self.file.elf_symbol_table());
+        if full.iter().next().is_some() {
+            full
+        } else {
+            table(self.file.elf_dynamic_symbol_table())
         }
-        let mut list = text(self.file.symbols());
-        let dynamic = list.is_empty();
-        if dynamic {
-            list = text(self.file.dynamic_symbols());
+    }
+
+    /// The bytes of the string table of `symbols`.
+    pub(crate) fn strings_of(
+        &self,
+        symbols: &SymbolTable<'data, elf::FileHeader64<Endianness>>,
+    ) -> Option<&'data [u8]> {
+        let section = self.file.elf_section_table().section(symbols.string_section()).ok()?;
+        section.data(self.file.endian(), self.file.data()).ok()
+    }
+
+    /// Start addresses of the functions named `name`, ascending, each once.
+    pub(crate) fn function_starts(&self, name: &str) -> Vec<u64> {
+        let symbols = self.function_symbols();
+        let mut starts: Vec<u64> =
+            symbols.iter().filter(|f| name_is(symbols.strings, f.name, name.as_bytes())).map(|f| f.start).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        starts
+    }
+
+    /// The function holding each of `addrs` (ascending, each once): the one
+    /// with the latest start at or before it, unless its size says it ends
+    /// before.
+    ///
+    /// Two passes over the symbol table, with no copy or sort of it: a large
+    /// library has hundreds of thousands of function symbols and a few
+    /// candidate sites, and sorting every symbol by address cost more than
+    /// the rest of the analysis of such a file. Names are read only for the
+    /// functions found.
+    pub(crate) fn functions_holding(&self, addrs: &[u64]) -> Holders<'data> {
+        let symbols = self.function_symbols();
+        // latest[p]: the latest start s with addrs[p - 1] < s <= addrs[p];
+        // then, running the maximum forward, the latest start <= addrs[p].
+        let mut latest: Vec<Option<u64>> = vec![None; addrs.len()];
+        for f in symbols.iter() {
+            if let Some(slot) = latest.get_mut(addrs.partition_point(|&a| a < f.start)) {
+                *slot = (*slot).max(Some(f.start));
+            }
         }
-        list.sort_unstable();
-        Functions { list, file: &self.file, dynamic }
+        let mut running = None;
+        for slot in &mut latest {
+            running = running.max(*slot);
+            *slot = running;
+        }
+        let mut starts: Vec<u64> = latest.iter().flatten().copied().collect();
+        starts.dedup();
+        // Every symbol at one of those starts: (size, name).
+        let mut aliases: Vec<Vec<(u64, u32)>> = vec![Vec::new(); starts.len()];
+        for f in symbols.iter() {
+            if let Ok(i) = starts.binary_search(&f.start) {
+                aliases[i].push((f.size, f.name));
+            }
+        }
+        let functions: Vec<Function<'data>> = starts
+            .iter()
+            .zip(aliases)
+            .map(|(&start, aliases)| {
+                let size = aliases.iter().map(|a| a.0).max().unwrap_or(0);
+                // Ordered by size, then name.
+                let mut named: Vec<(u64, &str)> =
+                    aliases.iter().filter_map(|&(size, at)| Some((size, symbols.name(at)?))).collect();
+                named.sort_unstable();
+                named.dedup();
+                Function { start, size, names: named.into_iter().map(|n| n.1).collect() }
+            })
+            .collect();
+        let holder = latest
+            .iter()
+            .zip(addrs)
+            .map(|(start, &addr)| {
+                let i = starts.binary_search(&(*start)?).ok()?;
+                let f = &functions[i];
+                (f.size == 0 || addr < f.start.saturating_add(f.size)).then_some(i)
+            })
+            .collect();
+        Holders { addrs: addrs.to_vec(), holder, functions }
     }
 
     /// The imports (undefined dynamic symbols, without version) for which
@@ -133,48 +208,77 @@ impl<'data> Image<'data> {
     }
 }
 
-/// Function symbols sorted by address (aliases kept, one entry each):
-/// address, size and index in the symbol table, whose names are read on demand.
-pub(crate) struct Functions<'f, 'data> {
-    list: Vec<(u64, u64, usize)>,
-    file: &'f ElfFile64<'data, Endianness>,
-    /// The list is of the dynamic symbol table (no full one).
-    dynamic: bool,
+/// Whether the string at offset `at` of `strings` is `name`, compared in
+/// place (without finding the end of every string first).
+pub(crate) fn name_is(strings: &[u8], at: u32, name: &[u8]) -> bool {
+    let at = at as usize;
+    strings.get(at..at + name.len()) == Some(name) && strings.get(at + name.len()) == Some(&0)
 }
 
-impl<'data> Functions<'_, 'data> {
-    /// The name of symbol `index` of the list's table.
-    fn name(&self, index: usize) -> Option<&'data str> {
-        let index = object::SymbolIndex(index);
-        if self.dynamic {
-            self.file.dynamic_symbol_table()?.symbol_by_index(index).ok()?.name().ok()
-        } else {
-            self.file.symbol_by_index(index).ok()?.name().ok()
-        }
+/// One function symbol: where it starts, its size and where its name is.
+#[derive(Clone, Copy)]
+struct FunctionSymbol {
+    start: u64,
+    size: u64,
+    name: u32,
+}
+
+/// The function symbols of one table, read in place.
+struct FunctionSymbols<'data> {
+    symbols: &'data [elf::Sym64<Endianness>],
+    strings: &'data [u8],
+    endian: Endianness,
+}
+
+impl<'data> FunctionSymbols<'data> {
+    /// Defined functions (and GNU indirect functions) at a non-zero address.
+    fn iter(&self) -> impl Iterator<Item = FunctionSymbol> + '_ {
+        let endian = self.endian;
+        self.symbols
+            .iter()
+            .filter(move |s| {
+                matches!(s.st_type(), elf::STT_FUNC | elf::STT_GNU_IFUNC)
+                    && !matches!(s.st_shndx(endian), elf::SHN_UNDEF | elf::SHN_COMMON)
+                    && s.st_value(endian) != 0
+            })
+            .map(move |s| FunctionSymbol {
+                start: s.st_value(endian),
+                size: s.st_size(endian),
+                name: s.st_name(endian),
+            })
     }
 
-    /// Start addresses of the functions named `name`, ascending, each once.
-    pub(crate) fn starts_of(&self, name: &str) -> Vec<u64> {
-        let mut starts: Vec<u64> = self.list.iter().filter(|f| self.name(f.2) == Some(name)).map(|f| f.0).collect();
-        starts.dedup();
-        starts
+    /// The name at offset `at` of the strings, when it is UTF-8.
+    fn name(&self, at: u32) -> Option<&'data str> {
+        let rest = self.strings.get(at as usize..)?;
+        let end = memchr::memchr(0, rest)?;
+        std::str::from_utf8(&rest[..end]).ok()
     }
+}
 
-    /// The function holding `addr`: its start, size (0 when unknown) and
-    /// every name given to that start.
-    pub(crate) fn enclosing(&self, addr: u64) -> Option<(u64, u64, Vec<&'data str>)> {
-        let idx = self.list.partition_point(|f| f.0 <= addr);
-        let &(start, _, _) = self.list.get(idx.checked_sub(1)?)?;
-        let same: Vec<_> = self.list[..idx].iter().rev().take_while(|f| f.0 == start).collect();
-        let size = same.iter().map(|f| f.1).max().unwrap_or(0);
-        if size != 0 && addr >= start.saturating_add(size) {
-            return None;
-        }
-        // Ordered by size, then name (aliases of one start), as ever.
-        let mut named: Vec<(u64, &str)> = same.iter().filter_map(|f| Some((f.1, self.name(f.2)?))).collect();
-        named.sort_unstable();
-        named.dedup();
-        Some((start, size, named.into_iter().map(|f| f.1).collect()))
+/// A function holding some address: its start, size (0 when unknown) and
+/// every name given to that start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Function<'data> {
+    pub(crate) start: u64,
+    pub(crate) size: u64,
+    pub(crate) names: Vec<&'data str>,
+}
+
+/// The functions holding a set of addresses ([`Image::functions_holding`]).
+pub(crate) struct Holders<'data> {
+    /// The addresses asked about, ascending.
+    addrs: Vec<u64>,
+    /// For each, the index of its function.
+    holder: Vec<Option<usize>>,
+    functions: Vec<Function<'data>>,
+}
+
+impl<'data> Holders<'data> {
+    /// The function holding `addr`, one of the addresses asked about.
+    pub(crate) fn of(&self, addr: u64) -> Option<&Function<'data>> {
+        let i = self.addrs.binary_search(&addr).ok()?;
+        self.functions.get(self.holder[i]?)
     }
 }
 
@@ -205,4 +309,91 @@ fn dynamic_strings(file: &ElfFile64<Endianness>) -> DynamicInfo {
         }
     }
     info
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use object::{ObjectSymbol, ObjectSymbolTable, SymbolKind};
+
+    use super::*;
+
+    /// Every function symbol as object reads it (the full table, else the
+    /// dynamic one), sorted: (start, size, name).
+    fn sorted_functions(image: &Image) -> Vec<(u64, u64, Option<String>)> {
+        let collect = |table: Option<object::read::elf::ElfSymbolTable<'_, '_, elf::FileHeader64<Endianness>>>| {
+            let Some(table) = table else { return Vec::new() };
+            let text =
+                table.symbols().filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined() && s.address() != 0);
+            text.map(|s| (s.address(), s.size(), s.name().ok().map(str::to_string))).collect::<Vec<_>>()
+        };
+        let mut list = collect(image.file.symbol_table());
+        if list.is_empty() {
+            list = collect(image.file.dynamic_symbol_table());
+        }
+        list.sort();
+        list
+    }
+
+    /// The holder of `addr` in `sorted`: the latest start at or before it,
+    /// with all its aliases and their largest size.
+    fn by_sorting(sorted: &[(u64, u64, Option<String>)], addr: u64) -> Option<(u64, u64, Vec<String>)> {
+        let end = sorted.partition_point(|f| f.0 <= addr);
+        let start = sorted[..end].last()?.0;
+        let same = &sorted[sorted.partition_point(|f| f.0 < start)..end];
+        let size = same.iter().map(|f| f.1).max().unwrap_or(0);
+        if size != 0 && addr >= start + size {
+            return None;
+        }
+        let mut named: Vec<(u64, String)> = same.iter().filter_map(|f| Some((f.1, f.2.clone()?))).collect();
+        named.sort();
+        named.dedup();
+        Some((start, size, named.into_iter().map(|n| n.1).collect()))
+    }
+
+    #[test]
+    fn the_holder_of_an_address_is_the_one_a_sort_of_all_symbols_gives() {
+        // This test program has a full symbol table; a system C library, where
+        // there is one, only its dynamic one.
+        let mut files = vec![std::env::current_exe().unwrap()];
+        files.extend(["/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6"].map(PathBuf::from));
+        let mut checked = 0;
+        for path in files.iter().filter(|p| p.exists()) {
+            let data = std::fs::read(path).unwrap();
+            let Some(image) = Image::parse(&data).unwrap() else { continue };
+            // Around the start and end of every function, and between.
+            let symbols = image.function_symbols();
+            let mut addrs: Vec<u64> = symbols
+                .iter()
+                .flat_map(|f| [f.start - 1, f.start, f.start + 1, f.start + f.size.max(1) - 1, f.start + f.size])
+                .collect();
+            addrs.sort_unstable();
+            addrs.dedup();
+            let sorted = sorted_functions(&image);
+            let holders = image.functions_holding(&addrs);
+            for &addr in &addrs {
+                let found =
+                    holders.of(addr).map(|f| (f.start, f.size, f.names.iter().map(|n| n.to_string()).collect()));
+                assert_eq!(found, by_sorting(&sorted, addr), "{} at {addr:#x}", path.display());
+            }
+            assert!(holders.functions.iter().any(|f| !f.names.is_empty()), "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked >= 1);
+        // Addresses not asked about have no holder.
+        let data = std::fs::read(&files[0]).unwrap();
+        let image = Image::parse(&data).unwrap().unwrap();
+        assert!(image.functions_holding(&[]).of(0x1000).is_none());
+    }
+
+    #[test]
+    fn names_are_compared_in_place() {
+        let strings = b"\0syscall\0syscalls\0sys";
+        assert!(name_is(strings, 1, b"syscall"));
+        assert!(!name_is(strings, 9, b"syscall"));
+        assert!(!name_is(strings, 18, b"sys\0"));
+        assert!(!name_is(strings, 18, b"sys"), "no terminating NUL");
+        assert!(!name_is(strings, 100, b"x"));
+    }
 }

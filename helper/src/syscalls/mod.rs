@@ -111,12 +111,8 @@ pub(crate) fn facts(data: &[u8]) -> anyhow::Result<Option<SyscallFacts>> {
 
 /// `imports_syscall`: the image imports libc's `syscall()`.
 fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, Option<GaveUp>) {
-    // Symbol tables are read only when a candidate turns up (most programs
-    // have none), or first when calls to `syscall()` must be found.
-    let mut functions = None;
     let calls = if imports_syscall || image.is_static || image.is_libc {
-        let f = functions.insert(image.functions());
-        CallTargets::of(image, "syscall", f)
+        CallTargets::of(image, "syscall")
     } else {
         CallTargets::default()
     };
@@ -130,7 +126,12 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, O
         Ok(candidates) => candidates,
         Err(gave_up) => return (Vec::new(), Some(gave_up)),
     };
-    let functions = functions.unwrap_or_else(|| image.functions());
+    // Symbol tables are read only when a candidate turns up (most programs
+    // have none), and only for the functions that hold one.
+    let mut addrs: Vec<u64> = candidates.iter().map(|c| c.1).collect();
+    addrs.sort_unstable();
+    addrs.dedup();
+    let functions = image.functions_holding(&addrs);
     let code: u64 = image.regions.iter().map(|r| r.bytes.len() as u64).sum();
     let mut budget = Budget::for_code(code);
     let total = candidates.len();
@@ -148,8 +149,8 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, O
                 number: site.value?,
                 via: site.via,
                 function: functions
-                    .enclosing(site.addr)
-                    .map(|f| f.2.iter().map(|s| s.to_string()).collect())
+                    .of(site.addr)
+                    .map(|f| f.names.iter().map(|s| s.to_string()).collect())
                     .unwrap_or_default(),
             })
         })

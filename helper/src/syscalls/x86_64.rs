@@ -24,7 +24,7 @@ use super::{
     budget::{Budget, GaveUp, MAX_CANDIDATES},
     calls::CallTargets,
     find::{find, Wanted},
-    image::{Functions, Image, Region},
+    image::{Function, Holders, Image, Region},
     site::{Site, Via},
 };
 
@@ -183,7 +183,7 @@ fn with_calls(region: &Region, start: usize, end: usize, calls: &CallTargets, mu
 /// candidates were looked at before `budget` ran out (all, unless it did).
 pub fn sites(
     image: &Image,
-    functions: &Functions,
+    functions: &Holders,
     calls: &CallTargets,
     candidates: Vec<(usize, u64, Via)>,
     budget: &mut Budget,
@@ -211,7 +211,7 @@ struct Decoded {
 }
 
 struct Walker<'a, 'data> {
-    functions: &'a Functions<'a, 'data>,
+    functions: &'a Holders<'data>,
     info: InstructionInfoFactory,
     cache: Option<Decoded>,
     budget: &'a mut Budget,
@@ -225,10 +225,10 @@ impl Walker<'_, '_> {
             Via::Instruction => Register::RAX,
             Via::LibcSyscall => Register::RDI,
         };
-        let function = self.functions.enclosing(addr);
+        let function = self.functions.of(addr);
         // The lower bound of the windows is a known instruction boundary.
-        let floor = function.as_ref().map_or(region.addr, |f| f.0.max(region.addr));
-        if let Some((start, size, _)) = function {
+        let floor = function.map_or(region.addr, |f| f.start.max(region.addr));
+        if let Some(&Function { start, size, .. }) = function {
             if size > 0 && size <= MAX_FUNCTION && region.contains(start) {
                 // In a large function, windows first: bytes that no window
                 // decodes as the instruction (most `0f 05` inside other
