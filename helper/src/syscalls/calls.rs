@@ -59,6 +59,11 @@ impl CallTargets {
 /// value or finding the end of every name cost more than the search for
 /// the call sites. An image with compact (CREL) tables takes object's
 /// general iterator.
+///
+/// The entries the dynamic section counts as relative (DT_RELACOUNT,
+/// DT_RELCOUNT: most of a large library's table) are skipped: glibc's
+/// loader applies them as relative relocations whatever type they give,
+/// so none of them ever holds `name`'s address.
 fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
     let file = &image.file;
     let (endian, data) = (file.endian(), file.data());
@@ -85,13 +90,19 @@ fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
     if linked.iter().any(|s| s.sh_type(endian) == elf::SHT_CREL) {
         return object_got_slots(image, &wanted, jump_slot);
     }
+    // The entries of `table` after those the loader takes as relative.
+    let after_relative = |section: &elf::SectionHeader64<Endianness>, (addr, count): (u64, u64), len: usize| {
+        let skip = if addr != 0 && section.sh_addr(endian) == addr { count } else { 0 };
+        usize::try_from(skip).unwrap_or(usize::MAX).min(len)
+    };
+    let [rela_relative, rel_relative] = image.relative_first;
     let mut out = Vec::new();
     for section in linked {
         match section.sh_type(endian) {
             elf::SHT_RELA => {
                 let Ok(table) = section.data_as_array::<elf::Rela64<Endianness>, _>(endian, data) else { continue };
                 out.extend(
-                    table
+                    table[after_relative(section, rela_relative, table.len())..]
                         .iter()
                         .filter(|r| wanted.contains(&r.r_sym(endian, false)))
                         .map(|r| (r.r_offset.get(endian), r.r_type(endian, false) == jump_slot)),
@@ -100,7 +111,7 @@ fn got_slots(image: &Image, name: &str) -> Vec<(u64, bool)> {
             elf::SHT_REL => {
                 let Ok(table) = section.data_as_array::<elf::Rel64<Endianness>, _>(endian, data) else { continue };
                 out.extend(
-                    table
+                    table[after_relative(section, rel_relative, table.len())..]
                         .iter()
                         .filter(|r| wanted.contains(&r.r_sym(endian)))
                         .map(|r| (r.r_offset.get(endian), r.r_type(endian) == jump_slot)),

@@ -43,6 +43,10 @@ pub(crate) struct Image<'data> {
     pub(crate) is_static: bool,
     /// The file is the C library itself (libc.so.6, ld.so, musl's libc.so).
     pub(crate) is_libc: bool,
+    /// The relocations the loader applies as relative whatever their type,
+    /// first in their table: (address of the DT_RELA table, count), then
+    /// the same for DT_REL.
+    pub(crate) relative_first: [(u64, u64); 2],
 }
 
 impl<'data> Image<'data> {
@@ -93,7 +97,8 @@ impl<'data> Image<'data> {
                 || s.starts_with("ld-musl")
                 || s.starts_with("libc.musl")
         });
-        Ok(Some(Image { file, arch, regions, is_static, is_libc }))
+        let relative_first = [(dynamic.rela, dynamic.rela_count), (dynamic.rel, dynamic.rel_count)];
+        Ok(Some(Image { file, arch, regions, is_static, is_libc, relative_first }))
     }
 
     /// The function symbols: those of the full symbol table when it has
@@ -283,20 +288,32 @@ impl<'data> Holders<'data> {
 }
 
 /// What the dynamic section says about the image.
+#[derive(Default)]
 struct DynamicInfo {
     soname: Option<String>,
     needed: usize,
+    /// DT_RELA and DT_RELACOUNT, DT_REL and DT_RELCOUNT (0 when absent).
+    rela: u64,
+    rela_count: u64,
+    rel: u64,
+    rel_count: u64,
 }
 
 fn dynamic_strings(file: &ElfFile64<Endianness>) -> DynamicInfo {
-    let mut info = DynamicInfo { soname: None, needed: 0 };
+    let mut info = DynamicInfo::default();
     let endian = file.endian();
     if let Ok(table) = file.elf_dynamic_table() {
         for entry in &table {
-            if entry.tag == elf::DT_NEEDED {
-                info.needed += 1;
-            } else if entry.tag == elf::DT_SONAME {
-                info.soname = table.string(entry).ok().map(|b| String::from_utf8_lossy(b).into_owned());
+            match entry.tag {
+                elf::DT_NEEDED => info.needed += 1,
+                elf::DT_SONAME => {
+                    info.soname = table.string(entry).ok().map(|b| String::from_utf8_lossy(b).into_owned())
+                }
+                elf::DT_RELA => info.rela = entry.val,
+                elf::DT_RELACOUNT => info.rela_count = entry.val,
+                elf::DT_REL => info.rel = entry.val,
+                elf::DT_RELCOUNT => info.rel_count = entry.val,
+                _ => {}
             }
         }
     }

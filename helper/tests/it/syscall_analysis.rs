@@ -196,3 +196,37 @@ fn hostile_input_never_panics() {
         }
     }
 }
+
+/// The file offset of the value of the dynamic entry tagged `tag` in the
+/// little-endian ELF64 image `data`.
+fn dynamic_value_offset(data: &[u8], tag: u64) -> Option<usize> {
+    use object::{Object, ObjectSection};
+    let file = object::File::parse(data).ok()?;
+    let (offset, size) = file.section_by_name(".dynamic")?.file_range()?;
+    (offset as usize..(offset + size) as usize).step_by(16).find_map(|at| {
+        let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap());
+        (word(at) == tag).then_some(at + 8)
+    })
+}
+
+#[test]
+fn relocations_the_loader_applies_as_relative_never_bind_syscall() {
+    // -fno-plt: the call goes through a GOT slot that a GLOB_DAT relocation
+    // after the relative ones fills with syscall()'s address.
+    let dir = TempDir::new().unwrap();
+    let mut data = build(&dir, "memfd_secret_libc", &["-fno-plt"]);
+    let count_at = dynamic_value_offset(&data, 0x6fff_fff9).expect("DT_RELACOUNT");
+    let finds_memfd_secret = |data: &[u8]| syscalls::sites(data).unwrap().unwrap().1.iter().any(|s| s.number == 447);
+    assert!(finds_memfd_secret(&data));
+    // glibc's loader applies the first DT_RELACOUNT entries as relative
+    // whatever their type: counted among them, the slot is never syscall().
+    let entries = {
+        use object::{Object, ObjectSection};
+        object::File::parse(&*data).unwrap().section_by_name(".rela.dyn").unwrap().size() / 24
+    };
+    data[count_at..count_at + 8].copy_from_slice(&entries.to_le_bytes());
+    assert!(!finds_memfd_secret(&data));
+    // An absurd count is held to the table.
+    data[count_at..count_at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert!(!finds_memfd_secret(&data));
+}
