@@ -13,7 +13,7 @@
 //! write and the call, or the start of the decoded range give "unknown":
 //! a number computed at run time is never guessed.
 
-use std::{collections::HashSet, sync::OnceLock};
+use std::sync::OnceLock;
 
 use memchr::memmem;
 
@@ -203,11 +203,12 @@ pub fn sites(
     (out, total)
 }
 
-/// A decoded function: its instructions and every near branch target in it.
+/// A decoded function: its instructions and every near branch target in
+/// it (sorted, each once: a handful, which hashing would cost more than).
 struct Decoded {
     start: u64,
     instructions: Vec<Instruction>,
-    targets: HashSet<u64>,
+    targets: Vec<u64>,
 }
 
 struct Walker<'a, 'data> {
@@ -246,7 +247,7 @@ impl Walker<'_, '_> {
                     if !self.budget.spend(end.saturating_sub(start)) {
                         return None;
                     }
-                    self.cache = Some(decode(region, start, end));
+                    self.cache = Some(decode(region, start, end, None));
                 }
                 let decoded = self.cache.as_ref()?;
                 let k = decoded.instructions.binary_search_by_key(&addr, Instruction::ip).ok()?;
@@ -286,20 +287,35 @@ impl Walker<'_, '_> {
         calls: &CallTargets,
         register: Register,
     ) -> (Vec<Option<u64>>, Option<Option<u64>>) {
-        let mut results = Vec::new();
-        let mut trusted = None;
-        let mut tried = Vec::new();
+        let end = (addr + 16).min(region.end());
+        // The starts, nearest first, as far as the budget goes (each is
+        // counted whole, as if decoded alone).
+        let mut starts: Vec<u64> = Vec::with_capacity(WINDOWS.len());
         for back in WINDOWS {
             let start = addr.saturating_sub(*back).max(floor);
-            if tried.contains(&start) {
+            if starts.contains(&start) {
                 continue;
             }
-            tried.push(start);
-            let end = (addr + 16).min(region.end());
             if !self.budget.spend(end.saturating_sub(start)) {
                 break;
             }
-            let decoded = decode(region, start, end);
+            starts.push(start);
+        }
+        // Decoding from another start soon lands on an instruction the
+        // widest window decoded, and from there on gives the same ones: the
+        // others are decoded only until they join it.
+        let Some(&widest) = starts.iter().min() else { return (Vec::new(), None) };
+        let wide = decode(region, widest, end, None);
+        let mut results = Vec::new();
+        let mut trusted = None;
+        for &start in &starts {
+            let joined;
+            let decoded = if start == widest {
+                &wide
+            } else {
+                joined = decode(region, start, end, Some(&wide));
+                &joined
+            };
             let Ok(k) = decoded.instructions.binary_search_by_key(&addr, Instruction::ip) else { continue };
             if !is_expected(&decoded.instructions[k], via, calls) {
                 continue;
@@ -314,22 +330,41 @@ impl Walker<'_, '_> {
     }
 }
 
-fn decode(region: &Region, start: u64, end: u64) -> Decoded {
+/// The instructions from `start` up to `end`. With `join` (decoded from
+/// an earlier start up to the same `end`), decoding stops at the first
+/// instruction `join` holds too, and the rest is taken from it: what
+/// follows an instruction boundary decodes the same whatever came before.
+fn decode(region: &Region, start: u64, end: u64, join: Option<&Decoded>) -> Decoded {
     let mut decoder = Decoder::with_ip(64, region.between(start, end), start, DecoderOptions::NONE);
-    let mut instructions = Vec::new();
-    let mut targets = HashSet::new();
+    let bytes = end.saturating_sub(start) as usize;
+    let mut decoded = Decoded { start, instructions: Vec::with_capacity(bytes / 3), targets: Vec::new() };
     let mut ins = Instruction::default();
     while decoder.can_decode() {
         decoder.decode_out(&mut ins);
+        decoded.push(ins);
+        let Some(join) = join else { continue };
+        if let Ok(j) = join.instructions.binary_search_by_key(&ins.next_ip(), Instruction::ip) {
+            for ins in &join.instructions[j..] {
+                decoded.push(*ins);
+            }
+            break;
+        }
+    }
+    decoded.targets.sort_unstable();
+    decoded.targets.dedup();
+    decoded
+}
+
+impl Decoded {
+    fn push(&mut self, ins: Instruction) {
         if matches!(ins.flow_control(), FlowControl::ConditionalBranch | FlowControl::UnconditionalBranch) {
             let target = ins.near_branch_target();
             if target != 0 {
-                targets.insert(target);
+                self.targets.push(target);
             }
         }
-        instructions.push(ins);
+        self.instructions.push(ins);
     }
-    Decoded { start, instructions, targets }
 }
 
 fn is_expected(ins: &Instruction, via: Via, calls: &CallTargets) -> bool {
@@ -351,11 +386,11 @@ fn value_before(
     instructions: &[Instruction],
     k: usize,
     register: Register,
-    targets: &HashSet<u64>,
+    targets: &[u64],
     info: &mut InstructionInfoFactory,
 ) -> Option<u64> {
     for j in (0..k).rev() {
-        if targets.contains(&instructions[j + 1].ip()) {
+        if targets.binary_search(&instructions[j + 1].ip()).is_ok() {
             return None; // another path joins between the write and the call
         }
         let ins = &instructions[j];
@@ -492,6 +527,35 @@ mod tests {
         // Without calls to look for, only the instructions.
         let instructions: Vec<_> = expected.iter().copied().filter(|c| c.1 == Via::Instruction).collect();
         assert_eq!(in_region(&region, &CallTargets::default(), usize::MAX), Ok(instructions));
+    }
+
+    #[test]
+    fn decoding_that_joins_a_wider_window_gives_what_decoding_alone_gives() {
+        // Random bytes: starts that do not land on the wider window's
+        // boundaries at once, invalid encodings, branches everywhere.
+        let mut x = 99u32;
+        let bytes: Vec<u8> = (0..4096)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let region = Region { addr: 0x40_0000, bytes: &bytes };
+        let mut joined_early = 0;
+        for at in (256..4000).step_by(61) {
+            let addr = region.addr + at as u64;
+            let end = addr + 16;
+            let wide = decode(&region, addr - 192, end, None);
+            for back in [16, 24, 32, 40, 64, 96, 128] {
+                let alone = decode(&region, addr - back, end, None);
+                let joined = decode(&region, addr - back, end, Some(&wide));
+                let key = |d: &Decoded| d.instructions.iter().map(|i| (i.ip(), i.code(), i.len())).collect::<Vec<_>>();
+                assert_eq!(key(&joined), key(&alone), "{addr:#x} - {back}");
+                assert_eq!(joined.targets, alone.targets, "{addr:#x} - {back}");
+                joined_early += usize::from(alone.instructions.len() > 4);
+            }
+        }
+        assert!(joined_early > 100);
     }
 
     #[test]
