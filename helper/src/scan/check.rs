@@ -247,13 +247,18 @@ fn judge_shipped(
     profile: &Profile,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut defined = lib.version_defs.clone();
-    crate::version::sort_naturally(&mut defined);
-    let defined = defined.join(", ");
+    // What the library defines, in words: made once, and only for a
+    // finding (most needs are met, and a C++ library defines hundreds).
+    let mut defined: Option<String> = None;
     for version in versions {
         if lib.defines_version(&version.name) {
             continue;
         }
+        let defined = defined.get_or_insert_with(|| {
+            let mut names = lib.version_defs.clone();
+            crate::version::sort_naturally(&mut names);
+            names.join(", ")
+        });
         let finding = if lib.version_defs.is_empty() {
             Finding::new(
                 Severity::Note,
@@ -290,7 +295,7 @@ fn judge_shipped(
 /// Needs from a library of the target's base system, held against the profile.
 fn judge_system(soname: &str, versions: &[NeededVersion], profile: &Profile) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let glibc_has = format!("GLIBC_{}", profile.glibc);
+    let glibc_has = || format!("GLIBC_{}", profile.glibc);
     for version in versions {
         let name = &version.name;
         let severity = if version.weak { Severity::Warning } else { Severity::Error };
@@ -300,7 +305,7 @@ fn judge_system(soname: &str, versions: &[NeededVersion], profile: &Profile) -> 
                 FindingKind::GlibcVersion,
                 format!("needs {name} from {soname}; {} has glibc {}", profile.label(), profile.glibc),
             )
-            .target_has(glibc_has.clone()),
+            .target_has(glibc_has()),
             Requirement::LoaderMarker { glibc, what } if glibc > profile.glibc => Finding::new(
                 severity,
                 FindingKind::LoaderFeature,
@@ -309,7 +314,7 @@ fn judge_system(soname: &str, versions: &[NeededVersion], profile: &Profile) -> 
                     profile.label(), profile.glibc
                 ),
             )
-            .target_has(glibc_has.clone()),
+            .target_has(glibc_has()),
             Requirement::UnknownMarker => Finding::new(
                 severity,
                 FindingKind::LoaderFeature,
@@ -319,7 +324,7 @@ fn judge_system(soname: &str, versions: &[NeededVersion], profile: &Profile) -> 
                     profile.label(), profile.glibc
                 ),
             )
-            .target_has(glibc_has.clone()),
+            .target_has(glibc_has()),
             Requirement::Private => Finding::new(
                 Severity::Error,
                 FindingKind::LoaderFeature,

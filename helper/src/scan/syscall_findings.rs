@@ -30,7 +30,7 @@ use crate::{
         self,
         budget::GaveUp,
         tables::{glibc_fallbacks, wrappers, SyscallTable},
-        SyscallFacts,
+        ResolvedSite, SyscallFacts,
     },
 };
 
@@ -85,16 +85,17 @@ pub(crate) fn judge(facts: &SyscallFacts, profile: &Profile) -> Vec<Finding> {
     }
 
     // Sites with a constant number, grouped by (number, severity, reason).
-    let last_known = table.rows().map(|s| s.number).max().unwrap_or(0);
+    let last_known = table.last_number();
     let mut groups: BTreeMap<(u64, Severity, Option<String>), Vec<String>> = BTreeMap::new();
+    // Written only for the sites reported: most are calls the target has.
+    let location = |site: &ResolvedSite| match site.function.first() {
+        Some(f) => format!("{:#x} in {f}", site.addr),
+        None => format!("{:#x}", site.addr),
+    };
     for site in &facts.sites {
-        let location = match site.function.first() {
-            Some(f) => format!("{:#x} in {f}", site.addr),
-            None => format!("{:#x}", site.addr),
-        };
         let Some(call) = table.by_number(site.number) else {
             if site.number > last_known && site.number < 1024 {
-                groups.entry((site.number, Severity::Warning, None)).or_default().push(location);
+                groups.entry((site.number, Severity::Warning, None)).or_default().push(location(site));
             }
             continue;
         };
@@ -113,7 +114,7 @@ pub(crate) fn judge(facts: &SyscallFacts, profile: &Profile) -> Vec<Finding> {
             ),
             None => (Severity::Error, None),
         };
-        groups.entry((site.number, severity, reason)).or_default().push(location);
+        groups.entry((site.number, severity, reason)).or_default().push(location(site));
     }
     for ((number, severity, reason), locations) in groups {
         let count = locations.len();

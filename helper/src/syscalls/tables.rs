@@ -36,6 +36,7 @@ pub struct Syscall {
 pub struct SyscallTable {
     by_number: HashMap<u64, Syscall>,
     by_name: HashMap<String, u64>,
+    last_number: u64,
 }
 
 impl SyscallTable {
@@ -47,7 +48,8 @@ impl SyscallTable {
             by_name.insert(row.name.clone(), number);
             by_number.insert(number, row);
         }
-        SyscallTable { by_number, by_name }
+        let last_number = by_number.keys().max().copied().unwrap_or(0);
+        SyscallTable { by_number, by_name, last_number }
     }
 
     /// The table of `arch` (empty for an architecture without one).
@@ -72,6 +74,11 @@ impl SyscallTable {
 
     pub fn rows(&self) -> impl Iterator<Item = &Syscall> {
         self.by_number.values()
+    }
+
+    /// The highest number the table knows.
+    pub(crate) fn last_number(&self) -> u64 {
+        self.last_number
     }
 }
 
