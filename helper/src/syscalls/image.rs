@@ -141,57 +141,44 @@ impl<'data> Image<'data> {
     /// with the latest start at or before it, unless its size says it ends
     /// before.
     ///
-    /// Two passes over the symbol table, with no copy or sort of it: a large
+    /// One pass over the symbol table, with no copy or sort of it: a large
     /// library has hundreds of thousands of function symbols and a few
     /// candidate sites, and sorting every symbol by address cost more than
-    /// the rest of the analysis of such a file. Names are read only for the
-    /// functions found.
+    /// the rest of the analysis of such a file. Each symbol falls in the gap
+    /// between two addresses ([`Gaps`]); only the latest start of each gap,
+    /// and the symbols at it, are kept. Names are read only for those.
     pub(crate) fn functions_holding(&self, addrs: &[u64]) -> Holders<'data> {
         let symbols = self.function_symbols();
-        // latest[p]: the latest start s with addrs[p - 1] < s <= addrs[p];
-        // then, running the maximum forward, the latest start <= addrs[p].
-        let mut latest: Vec<Option<u64>> = vec![None; addrs.len()];
+        let gaps = Gaps::new(addrs);
+        // latest[g]: the latest start s with addrs[g - 1] < s <= addrs[g],
+        // and every symbol at it: (size, name).
+        type Latest = Option<(u64, Vec<(u64, u32)>)>;
+        let mut latest: Vec<Latest> = vec![None; addrs.len()];
         for f in symbols.iter() {
-            if let Some(slot) = latest.get_mut(addrs.partition_point(|&a| a < f.start)) {
-                *slot = (*slot).max(Some(f.start));
+            let Some(slot) = latest.get_mut(gaps.count_below(f.start)) else { continue };
+            match slot {
+                Some((start, aliases)) if *start == f.start => aliases.push((f.size, f.name)),
+                Some((start, _)) if *start > f.start => {}
+                _ => *slot = Some((f.start, vec![(f.size, f.name)])),
             }
         }
-        let mut running = None;
-        for slot in &mut latest {
-            running = running.max(*slot);
-            *slot = running;
-        }
-        let mut starts: Vec<u64> = latest.iter().flatten().copied().collect();
-        starts.dedup();
-        // Every symbol at one of those starts: (size, name).
-        let mut aliases: Vec<Vec<(u64, u32)>> = vec![Vec::new(); starts.len()];
-        for f in symbols.iter() {
-            if let Ok(i) = starts.binary_search(&f.start) {
-                aliases[i].push((f.size, f.name));
-            }
-        }
-        let functions: Vec<Function<'data>> = starts
-            .iter()
-            .zip(aliases)
-            .map(|(&start, aliases)| {
+        // Starts rise from gap to gap: the latest start at or before
+        // addrs[g] is the one of the last gap up to g that has one.
+        let mut functions: Vec<Function<'data>> = Vec::new();
+        let mut holder = Vec::with_capacity(addrs.len());
+        for (slot, &addr) in latest.into_iter().zip(addrs) {
+            if let Some((start, aliases)) = slot {
                 let size = aliases.iter().map(|a| a.0).max().unwrap_or(0);
                 // Ordered by size, then name.
                 let mut named: Vec<(u64, &str)> =
                     aliases.iter().filter_map(|&(size, at)| Some((size, symbols.name(at)?))).collect();
                 named.sort_unstable();
                 named.dedup();
-                Function { start, size, names: named.into_iter().map(|n| n.1).collect() }
-            })
-            .collect();
-        let holder = latest
-            .iter()
-            .zip(addrs)
-            .map(|(start, &addr)| {
-                let i = starts.binary_search(&(*start)?).ok()?;
-                let f = &functions[i];
-                (f.size == 0 || addr < f.start.saturating_add(f.size)).then_some(i)
-            })
-            .collect();
+                functions.push(Function { start, size, names: named.into_iter().map(|n| n.1).collect() });
+            }
+            let held = functions.last().is_some_and(|f| f.size == 0 || addr < f.start.saturating_add(f.size));
+            holder.push(held.then(|| functions.len() - 1));
+        }
         Holders { addrs: addrs.to_vec(), holder, functions }
     }
 
@@ -284,6 +271,46 @@ impl<'data> Holders<'data> {
     pub(crate) fn of(&self, addr: u64) -> Option<&Function<'data>> {
         let i = self.addrs.binary_search(&addr).ok()?;
         self.functions.get(self.holder[i]?)
+    }
+}
+
+/// Counts, for any address, the addresses of a sorted list below it,
+/// without a binary search over the whole list: the list's span is cut
+/// into a few times more buckets than it has addresses, each knowing how
+/// many lie below it, so a count looks at a bucket and the one or two
+/// addresses in it.
+struct Gaps<'a> {
+    addrs: &'a [u64],
+    low: u64,
+    shift: u32,
+    /// For bucket b: how many addresses lie below `low + (b << shift)`; one more entry than buckets.
+    below: Vec<u32>,
+}
+
+impl<'a> Gaps<'a> {
+    fn new(addrs: &'a [u64]) -> Gaps<'a> {
+        let (Some(&low), Some(&high)) = (addrs.first(), addrs.last()) else {
+            return Gaps { addrs, low: 0, shift: 0, below: Vec::new() };
+        };
+        let buckets = (addrs.len() * 4).next_power_of_two().min(1 << 16) as u64;
+        let span = high - low;
+        let shift = (u64::BITS - (span / buckets).leading_zeros()).min(63);
+        let count = (span >> shift) + 2;
+        // In u128: the last edge may pass u64::MAX.
+        let edge = |b: u64| u128::from(low) + (u128::from(b) << shift);
+        let below = (0..count).map(|b| addrs.partition_point(|&a| u128::from(a) < edge(b)) as u32).collect();
+        Gaps { addrs, low, shift, below }
+    }
+
+    /// How many of the addresses are below `addr`.
+    fn count_below(&self, addr: u64) -> usize {
+        if self.below.is_empty() || addr <= self.low {
+            return 0;
+        }
+        let b = ((addr - self.low) >> self.shift) as usize;
+        let (Some(&from), Some(&to)) = (self.below.get(b), self.below.get(b + 1)) else { return self.addrs.len() };
+        let (from, to) = (from as usize, to as usize);
+        from + self.addrs[from..to].partition_point(|&a| a < addr)
     }
 }
 
@@ -402,6 +429,30 @@ mod tests {
         let data = std::fs::read(&files[0]).unwrap();
         let image = Image::parse(&data).unwrap().unwrap();
         assert!(image.functions_holding(&[]).of(0x1000).is_none());
+    }
+
+    #[test]
+    fn gaps_count_what_a_binary_search_counts() {
+        let mut x = 5u64;
+        let mut next = || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x >> 11
+        };
+        for (len, spread) in [(0, 100), (1, 100), (7, 1 << 40), (300, 5000), (2000, 1 << 20), (40, u64::MAX >> 11)] {
+            let mut addrs: Vec<u64> = (0..len).map(|_| next() % spread.max(1)).collect();
+            // Clusters, and the ends of the address space.
+            addrs.extend([0x1000, 0x1001, 0x1002].iter().take(len.min(3)));
+            if len == 40 {
+                addrs.extend([u64::MAX - 1, u64::MAX]);
+            }
+            addrs.sort_unstable();
+            addrs.dedup();
+            let gaps = Gaps::new(&addrs);
+            let probes = addrs.iter().flat_map(|&a| [a.saturating_sub(1), a, a.saturating_add(1)]);
+            for probe in probes.chain((0..500).map(|_| next() % spread.max(1))).chain([0, u64::MAX]) {
+                assert_eq!(gaps.count_below(probe), addrs.partition_point(|&a| a < probe), "{len} {spread} {probe:#x}");
+            }
+        }
     }
 
     #[test]
