@@ -4,9 +4,12 @@
 # same list of ELF files (every ELF file under /usr/bin and /usr/lib, or the
 # dirs given), in one run, with a warm page cache. Prints best-of-3 wall
 # times, peak memory, files/s and ratios, and checks that cold, warm and
-# --no-cache reports are the same bytes.
+# --no-cache reports are the same bytes. The commands take turns, one run
+# each per round: the machine's speed drifts from minute to minute, and
+# measuring one command's runs back to back and then the next's put that
+# drift into the ratios.
 #
-#   bench/scan.sh [DIR...]          # bench_runs=5 bench/scan.sh for best of 5
+#   bench/scan.sh [DIR...]          # bench_runs=5 bench/scan.sh for best of 5 rounds
 #
 # The read floor (helper/examples/read_floor.rs) reads exactly the byte
 # ranges a full scan needs -- headers, dynamic linking sections, executable
@@ -60,15 +63,19 @@ mkdir -p "$caches/warm"
 floor_bytes=$(xargs -0 -x -s 2000000 "$floor" <"$list" 2>&1 | sed -n 's/^read \([0-9]*\) MiB.*/\1/p')
 echo "read floor: $floor_bytes MiB of headers, dynamic sections and code"
 echo
-bench_time "compat scan, cold (empty cache)"           "$work/cold"
-bench_time "compat scan, warm (cached facts)"          "$work/warm"
-bench_time "compat scan --no-cache"                    "$work/scan" --no-cache
-bench_time "compat scan --no-cache --no-syscalls"      "$work/scan" --no-cache --no-syscalls
-bench_time "read floor (same byte ranges, no work)"    xargs -0 -x -s 2000000 "$floor" <"$list"
-bench_time "search floor (mapped, find 0f 05)"         xargs -0 -x -s 2000000 "$floor" --search <"$list"
-bench_time "readelf -V --wide"                         xargs -0 readelf -V --wide <"$list"
-bench_time "objdump -T"                                xargs -0 objdump -T <"$list"
-bench_time "scanelf"                                   xargs -0 scanelf -q -B -F '%F %n %i %r %S' <"$list"
+measures() {
+  bench_time "compat scan, cold (empty cache)"           "$work/cold"
+  bench_time "compat scan, warm (cached facts)"          "$work/warm"
+  bench_time "compat scan --no-cache"                    "$work/scan" --no-cache
+  bench_time "compat scan --no-cache --no-syscalls"      "$work/scan" --no-cache --no-syscalls
+  bench_time "read floor (same byte ranges, no work)"    xargs -0 -x -s 2000000 "$floor" <"$list"
+  bench_time "search floor (mapped, find 0f 05)"         xargs -0 -x -s 2000000 "$floor" --search <"$list"
+  bench_time "readelf -V --wide"                         xargs -0 readelf -V --wide <"$list"
+  bench_time "objdump -T"                                xargs -0 objdump -T <"$list"
+  bench_time "scanelf"                                   xargs -0 scanelf -q -B -F '%F %n %i %r %S' <"$list"
+}
+# Each command once a round, in turn, $bench_runs rounds: best of each.
+bench_rounds "$bench_runs" measures
 
 c=${seconds[compat scan, cold (empty cache)]}
 w=${seconds[compat scan, warm (cached facts)]}

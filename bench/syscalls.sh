@@ -32,7 +32,7 @@ analysis=target/release/examples/syscalls
 
 bench_elf_list "${dirs[@]}"
 
-bench_row='%-30s %9ss %6s MiB\n'
+bench_row_format='%-30s %9ss %6s MiB\n'
 bench_time "syscall analysis (alone)"   xargs -0 -x -s 2000000 "$analysis" <"$list"
 bench_time "compat scan"                xargs -0 -x -s 2000000 "$compat" scan --no-cache --profile debian-11 --quiet <"$list"
 bench_time "compat scan --no-syscalls"  xargs -0 -x -s 2000000 "$compat" scan --no-cache --profile debian-11 --quiet --no-syscalls <"$list"
