@@ -3,8 +3,9 @@
 //! the dynamic linking sections (.dynamic, .dynsym and its strings, the
 //! version tables, notes) and the executable sections the system call
 //! analysis searches -- and does nothing with them. One process, all
-//! cores, a reused buffer per thread, like the scan. bench/scan.sh divides
-//! the scan's time by this one's.
+//! cores, a reused buffer per thread, like the scan, and each file once
+//! however many hard links reach it, as the scan's walk does. bench/scan.sh
+//! divides the scan's time by this one's.
 //!
 //! With `--search`, it maps each file as the scan does instead of reading it
 //! into a buffer, looks for the `syscall` instruction (`0f 05`) in the
@@ -15,7 +16,13 @@
 //!
 //!     cargo run --release --example read_floor -- [--search] FILE...
 
-use std::{cell::RefCell, fs::File, os::unix::fs::FileExt, time::Instant};
+use std::{
+    cell::RefCell,
+    collections::HashSet,
+    fs::File,
+    os::unix::fs::{FileExt, MetadataExt},
+    time::Instant,
+};
 
 use rayon::prelude::*;
 
@@ -173,6 +180,10 @@ fn main() {
     let finder = memchr::memmem::Finder::new(b"\x0f\x05");
     let finder = search.then_some(&finder);
     let started = Instant::now();
+    // A file reached by several paths (hard links: Mesa's drivers, an
+    // optimised Nix store) is read once, as the scan's walk reads it.
+    let mut seen = HashSet::new();
+    paths.retain(|p| std::fs::metadata(p).is_ok_and(|m| seen.insert((m.dev(), m.ino()))));
     let (bytes, hits) = paths
         .par_iter()
         .map(|p| BUFFER.with(|b| floor_of(p, &mut b.borrow_mut(), finder)))
