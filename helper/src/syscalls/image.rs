@@ -204,7 +204,11 @@ impl<'data> Image<'data> {
 /// place (without finding the end of every string first).
 pub(crate) fn name_is(strings: &[u8], at: u32, name: &[u8]) -> bool {
     let at = at as usize;
-    strings.get(at..at + name.len()) == Some(name) && strings.get(at + name.len()) == Some(&0)
+    // The terminating NUL and the first byte first: they turn nearly every
+    // name away without a call to the C library's memcmp.
+    strings.get(at + name.len()) == Some(&0)
+        && name.first().is_none_or(|first| strings.get(at) == Some(first))
+        && strings.get(at..at + name.len()) == Some(name)
 }
 
 /// One function symbol: where it starts, its size and where its name is.
@@ -463,5 +467,7 @@ mod tests {
         assert!(!name_is(strings, 18, b"sys\0"));
         assert!(!name_is(strings, 18, b"sys"), "no terminating NUL");
         assert!(!name_is(strings, 100, b"x"));
+        assert!(name_is(strings, 0, b""), "the empty name at the table's start");
+        assert!(!name_is(strings, 1, b""));
     }
 }
