@@ -147,9 +147,9 @@ impl<'data> Image<'data> {
     /// the rest of the analysis of such a file. Each symbol falls in the gap
     /// between two addresses ([`Gaps`]); only the latest start of each gap,
     /// and the symbols at it, are kept. Names are read only for those.
-    pub(crate) fn functions_holding(&self, addrs: &[u64]) -> Holders<'data> {
+    pub(crate) fn functions_holding(&self, addrs: Vec<u64>) -> Holders<'data> {
         let symbols = self.function_symbols();
-        let gaps = Gaps::new(addrs);
+        let gaps = Gaps::new(&addrs);
         // latest[g]: the latest start s with addrs[g - 1] < s <= addrs[g],
         // and every symbol at it: (size, name).
         type Latest = Option<(u64, Vec<(u64, u32)>)>;
@@ -166,7 +166,7 @@ impl<'data> Image<'data> {
         // addrs[g] is the one of the last gap up to g that has one.
         let mut functions: Vec<Function<'data>> = Vec::new();
         let mut holder = Vec::with_capacity(addrs.len());
-        for (slot, &addr) in latest.into_iter().zip(addrs) {
+        for (slot, &addr) in latest.into_iter().zip(&addrs) {
             if let Some((start, aliases)) = slot {
                 let size = aliases.iter().map(|a| a.0).max().unwrap_or(0);
                 // Ordered by size, then name.
@@ -179,7 +179,7 @@ impl<'data> Image<'data> {
             let held = functions.last().is_some_and(|f| f.size == 0 || addr < f.start.saturating_add(f.size));
             holder.push(held.then(|| functions.len() - 1));
         }
-        Holders { addrs: addrs.to_vec(), holder, functions }
+        Holders { addrs, holder, functions }
     }
 
     /// The imports (undefined dynamic symbols, without version) for which
@@ -419,7 +419,7 @@ mod tests {
             addrs.sort_unstable();
             addrs.dedup();
             let sorted = sorted_functions(&image);
-            let holders = image.functions_holding(&addrs);
+            let holders = image.functions_holding(addrs.clone());
             for &addr in &addrs {
                 let found =
                     holders.of(addr).map(|f| (f.start, f.size, f.names.iter().map(|n| n.to_string()).collect()));
@@ -432,7 +432,7 @@ mod tests {
         // Addresses not asked about have no holder.
         let data = std::fs::read(&files[0]).unwrap();
         let image = Image::parse(&data).unwrap().unwrap();
-        assert!(image.functions_holding(&[]).of(0x1000).is_none());
+        assert!(image.functions_holding(Vec::new()).of(0x1000).is_none());
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn resolved_sites(image: &Image, imports_syscall: bool) -> (Vec<ResolvedSite>, O
     let mut addrs: Vec<u64> = candidates.iter().map(|c| c.1).collect();
     addrs.sort_unstable();
     addrs.dedup();
-    let functions = image.functions_holding(&addrs);
+    let functions = image.functions_holding(addrs);
     let code: u64 = image.regions.iter().map(|r| r.bytes.len() as u64).sum();
     let mut budget = Budget::for_code(code);
     let total = candidates.len();
