@@ -9,7 +9,7 @@
 //!
 //! With `--search`, it maps each file as the scan does instead of reading it
 //! into a buffer, looks for the `syscall` instruction (`0f 05`) in the
-//! executable sections with the substring search the scan uses, and touches
+//! executable sections with the search the scan uses, and touches
 //! every page of the other ranges: the least any analysis that must find
 //! every system call instruction, reading the way the scan reads, can do
 //! (the search floor).
@@ -109,7 +109,7 @@ impl Source for Mapped {
 /// Bytes of the ranges a scan needs in the file `source` gives (0 when it
 /// is not a 64-bit little-endian ELF file), and the `0f 05` pairs in its
 /// code when `search` is given.
-fn floor<S: Source>(source: &mut S, search: Option<&memchr::memmem::Finder>) -> (u64, u64) {
+fn floor<S: Source>(source: &mut S, search: bool) -> (u64, u64) {
     let header = source.at(0, 64).to_vec();
     let mut total = header.len() as u64;
     if total < 64 || &header[..4] != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
@@ -147,21 +147,20 @@ fn floor<S: Source>(source: &mut S, search: Option<&memchr::memmem::Finder>) -> 
     for (offset, size, code) in ranges {
         let bytes = source.at(offset, size);
         total += bytes.len() as u64;
-        match search {
-            Some(finder) if code => hits += finder.find_iter(bytes).count() as u64,
-            _ => {
-                std::hint::black_box(S::touch(bytes));
-            }
+        if search && code {
+            hits += compat::syscalls::x86_64_syscall_byte_pairs(bytes) as u64;
+        } else {
+            std::hint::black_box(S::touch(bytes));
         }
     }
     (total, hits)
 }
 
 /// [`floor`] of the file at `path`: read into `buf`, or mapped when searching.
-fn floor_of(path: &str, buf: &mut Vec<u8>, search: Option<&memchr::memmem::Finder>) -> (u64, u64) {
+fn floor_of(path: &str, buf: &mut Vec<u8>, search: bool) -> (u64, u64) {
     let Ok(file) = File::open(path) else { return (0, 0) };
-    if search.is_none() {
-        return floor(&mut Buffered { file, buf }, None);
+    if !search {
+        return floor(&mut Buffered { file, buf }, false);
     }
     // SAFETY: the mapping is only read; a file truncated meanwhile would
     // fault, which the bench's unchanging system files are not.
@@ -177,8 +176,6 @@ fn main() {
     if search {
         paths.remove(0);
     }
-    let finder = memchr::memmem::Finder::new(b"\x0f\x05");
-    let finder = search.then_some(&finder);
     let started = Instant::now();
     // A file reached by several paths (hard links: Mesa's drivers, an
     // optimised Nix store) is read once, as the scan's walk reads it.
@@ -186,7 +183,7 @@ fn main() {
     paths.retain(|p| std::fs::metadata(p).is_ok_and(|m| seen.insert((m.dev(), m.ino()))));
     let (bytes, hits) = paths
         .par_iter()
-        .map(|p| BUFFER.with(|b| floor_of(p, &mut b.borrow_mut(), finder)))
+        .map(|p| BUFFER.with(|b| floor_of(p, &mut b.borrow_mut(), search)))
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let found = if search { format!(", {hits} syscall byte pairs") } else { String::new() };
     eprintln!("read {} MiB of {} files in {:.3}s{found}", bytes >> 20, paths.len(), started.elapsed().as_secs_f64());

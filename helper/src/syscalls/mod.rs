@@ -57,6 +57,15 @@ use image::Image;
 pub use site::Via;
 use tables::Arch;
 
+/// How many times `0f 05` (x86_64's `syscall`) starts in `bytes`, found
+/// the way the scan finds its candidates: the search alone, for the
+/// benchmark that measures what any analysis reading mapped code must pay.
+pub fn x86_64_syscall_byte_pairs(bytes: &[u8]) -> usize {
+    let mut count = 0;
+    find::find(bytes, 0, bytes.len(), &find::Wanted::default(), |_| count += 1);
+    count
+}
+
 /// A syscall site with its number resolved, as the report sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedSite {
