@@ -115,52 +115,39 @@ fn search(
 /// [rip+rel32]` through one of `calls.slots` starting in `bytes[start..end]`,
 /// in one pass.
 ///
-/// A call at offset `i` to target `t` holds rel32 = `t - (addr + i + 5)`:
-/// over a run of offsets where that value's upper 16 bits stay the same for
-/// every target, those two bytes (at `i + 3`, `i + 4`) are fixed, and
-/// `e8`/`e9` with them is a pattern [`find`] looks for at memory speed (one
-/// pattern per two targets: a PLT stub and its .plt.sec twin are the usual
-/// pair); each hit is then checked in full.
+/// A call at offset `i` to target `t` holds rel32 = `t - (addr + i + 5)`,
+/// so its low byte plus `i` is the low byte of `t - addr - 5` whatever `i`
+/// is: [`find`] looks for `e8`/`e9` with such a byte at memory speed, and
+/// each hit is then checked in full. The low byte turns away the calls to
+/// all but one in sixteen of the PLT's stubs, where a filter on the upper
+/// half of rel32 let through every call to a stub in the same 64 KiB
+/// (1.6 million hits on this machine's /usr, against 0.2 million now).
 fn with_calls(region: &Region, start: usize, end: usize, calls: &CallTargets, mut found: impl FnMut(u64, Via)) {
     let bytes = region.bytes;
     // rel32 at offset i: base - i (mod 2^32).
     let bases: Vec<u32> = calls.direct.iter().map(|t| t.wrapping_sub(region.addr).wrapping_sub(5) as u32).collect();
     let rel = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let mut wanted = Wanted { calls: Vec::with_capacity(bases.len().div_ceil(2)), slots: !calls.slots.is_empty() };
-    let mut i = start;
-    while i < end {
-        // Offsets until the upper half of some target's rel changes (rel decreases with i).
-        let run = bases
-            .iter()
-            .map(|b| usize::from(b.wrapping_sub(i as u32) as u16) + 1)
-            .min()
-            .unwrap_or(end - i)
-            .min(end - i);
-        wanted.calls.clear();
-        for pair in bases.chunks(2) {
-            let high = |b: u32| ((b.wrapping_sub(i as u32) >> 16) as u16).to_le_bytes();
-            let (h1, h2) = (high(pair[0]), high(*pair.last().unwrap_or(&pair[0])));
-            wanted.calls.push([(h1[0], h2[0]), (h1[1], h2[1])]);
-        }
-        find(bytes, i, i + run, &wanted, |at| {
-            let addr = region.addr + at as u64;
-            match bytes[at] {
-                0x0f => found(addr, Via::Instruction),
-                0xe8 | 0xe9 => {
-                    if rel(at + 1).is_some_and(|rel| bases.iter().any(|b| rel == b.wrapping_sub(at as u32))) {
-                        found(addr, Via::LibcSyscall);
-                    }
-                }
-                _ => {
-                    let slot = rel(at + 2).map(|d| (addr + 6).wrapping_add_signed(i64::from(d as i32)));
-                    if slot.is_some_and(|s| calls.slots.contains(&s)) {
-                        found(addr, Via::LibcSyscall);
-                    }
+    let mut lows: Vec<u8> = bases.iter().map(|b| *b as u8).collect();
+    lows.sort_unstable();
+    lows.dedup();
+    let wanted = Wanted { calls: lows, slots: !calls.slots.is_empty() };
+    find(bytes, start, end, &wanted, |at| {
+        let addr = region.addr + at as u64;
+        match bytes[at] {
+            0x0f => found(addr, Via::Instruction),
+            0xe8 | 0xe9 => {
+                if rel(at + 1).is_some_and(|rel| bases.iter().any(|b| rel == b.wrapping_sub(at as u32))) {
+                    found(addr, Via::LibcSyscall);
                 }
             }
-        });
-        i += run;
-    }
+            _ => {
+                let slot = rel(at + 2).map(|d| (addr + 6).wrapping_add_signed(i64::from(d as i32)));
+                if slot.is_some_and(|s| calls.slots.contains(&s)) {
+                    found(addr, Via::LibcSyscall);
+                }
+            }
+        }
+    });
 }
 
 /// The syscall sites among `candidates` (from [`candidates`]), and how many
