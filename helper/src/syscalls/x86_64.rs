@@ -451,7 +451,7 @@ mod tests {
         assert_eq!(search(&region, &[], &[0x117e]), [slot, syscalls[0], syscalls[1]]);
         assert_eq!(search(&region, &[0x1050], &[0x117e]), [slot, syscalls[0], call, syscalls[1]]);
         assert_eq!(search(&region, &[0x1051], &[0x117f]), syscalls);
-        // Far targets: the upper half of rel32 changes inside the range.
+        // A far target, behind the code: rel32 is negative.
         let mut big = vec![0x90u8; 0x30000];
         let at = 0x1fff0usize;
         let rel = (0x1000u64.wrapping_sub(0x400000 + at as u64 + 5)) as u32;
@@ -460,9 +460,11 @@ mod tests {
         let region = Region { addr: 0x400000, bytes: &big };
         let site = (0x400000 + at as u64, Via::LibcSyscall);
         assert_eq!(search(&region, &[0x1000], &[]), [site]);
-        // Several targets (two per pattern), each found.
+        // Several targets, each looked for.
         assert_eq!(search(&region, &[0x2000, 0x1000, 0x3000], &[]), [site]);
         assert_eq!(search(&region, &[0x2000, 0x3000], &[]), []);
+        // A target with the same low byte passes the blocks' filter and not the full check.
+        assert_eq!(search(&region, &[0x1100], &[]), []);
     }
 
     #[test]
