@@ -36,6 +36,7 @@ mod parse;
 pub mod resolve;
 mod sections;
 mod segments;
+mod symbol_names;
 mod versions;
 
 use std::fmt;
@@ -45,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::version::Version;
 
 pub use machine::arch_name;
+pub use symbol_names::{InvalidName, SymbolNames};
 
 /// The four bytes every ELF file starts with.
 pub const MAGIC: &[u8; 4] = b"\x7fELF";
@@ -116,7 +118,7 @@ pub struct NeededVersion {
     /// Dynamic symbols bound to this node (from DT_SYMTAB + DT_VERSYM),
     /// sorted, without duplicates. Empty for markers like GLIBC_ABI_DT_RELR,
     /// and for nodes left out by [`ElfInfo::parse_with_symbols_for`].
-    pub symbols: Vec<String>,
+    pub symbols: SymbolNames,
 }
 
 /// The version nodes needed from one library (one `Verneed` record).

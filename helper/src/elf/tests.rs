@@ -29,9 +29,9 @@ fn reads_version_needs_with_their_symbols() {
     assert!(info.needed.contains(&"libc.so.6".to_string()), "{:?}", info.needed);
     let libc = info.needs_from("libc.so.6");
     let arc = libc.iter().find(|v| v.name == "GLIBC_2.36").expect("GLIBC_2.36 needed");
-    assert_eq!(arc.symbols, vec!["arc4random".to_string()]);
+    assert_eq!(arc.symbols.iter().collect::<Vec<_>>(), ["arc4random"]);
     assert!(!arc.weak);
-    assert!(libc.iter().any(|v| v.symbols.contains(&"printf".to_string())), "{libc:?}");
+    assert!(libc.iter().any(|v| v.symbols.contains("printf")), "{libc:?}");
     assert!(!info.has_relr);
 }
 
@@ -76,7 +76,7 @@ fn reads_soname_runpath_rpath_and_version_definitions() {
     let foo = info.needs_from("libfoo.so.1");
     assert_eq!(foo.len(), 1, "{foo:?}");
     assert_eq!(foo[0].name, "FOO_2.0");
-    assert_eq!(foo[0].symbols, vec!["foo_two".to_string()]);
+    assert_eq!(foo[0].symbols.iter().collect::<Vec<_>>(), ["foo_two"]);
 
     let with_rpath = build(dir.path(), "prog2", prog, &[&dirs, "-lfoo", "-Wl,--disable-new-dtags,-rpath,${ORIGIN}"]);
     let info = ElfInfo::parse(&with_rpath).unwrap();
@@ -183,7 +183,7 @@ fn symbols_are_collected_only_for_the_versions_asked_for() {
     for (a, s) in all.needs_from("libc.so.6").iter().zip(some.needs_from("libc.so.6")) {
         assert_eq!(a.name, s.name);
         if s.name == "GLIBC_2.36" {
-            assert_eq!(s.symbols, vec!["arc4random".to_string()]);
+            assert_eq!(s.symbols.iter().collect::<Vec<_>>(), ["arc4random"]);
         } else {
             assert!(s.symbols.is_empty() && !a.symbols.is_empty(), "{a:?} / {s:?}");
         }
@@ -221,7 +221,7 @@ fn version_needs_are_read_without_section_headers_as_the_loader_reads_them() {
     assert!(ElfInfo::parse_from_sections(&stripped).unwrap().version_needs.is_empty(), "the old reading saw nothing");
     let info = ElfInfo::parse(&stripped).unwrap();
     let need = info.needs_from("libc.so.6").iter().find(|v| v.name == "GLIBC_2.36").expect("GLIBC_2.36 needed");
-    assert_eq!(need.symbols, vec!["arc4random".to_string()]);
+    assert_eq!(need.symbols.iter().collect::<Vec<_>>(), ["arc4random"]);
     assert_eq!(info, ElfInfo::parse(&arc).unwrap(), "the same facts with and without section headers");
 
     // The same for a PIE with DT_RELR, a library with version definitions and
@@ -254,7 +254,7 @@ fn version_needs_are_read_without_section_headers_as_the_loader_reads_them() {
         assert_eq!(ElfInfo::parse_from_sections(data).unwrap(), full, "dynamic segment and sections disagree");
     }
     let sysv = ElfInfo::parse(&without_section_headers(&files[2])).unwrap();
-    assert!(sysv.needs_from("libc.so.6").iter().any(|v| v.symbols == ["arc4random"]), "{sysv:?}");
+    assert!(sysv.needs_from("libc.so.6").iter().any(|v| v.symbols.iter().eq(["arc4random"])), "{sysv:?}");
 }
 
 /// `info` without the symbols bound to each needed version (which, without

@@ -13,7 +13,7 @@
 
 use object::{elf, pod, read::elf::FileHeader, read::elf::Sym, Endianness};
 
-use super::{NeededVersion, ParseError, VersionNeed};
+use super::{NeededVersion, ParseError, SymbolNames, VersionNeed};
 
 type Res<T> = Result<T, ParseError>;
 
@@ -50,11 +50,24 @@ impl Budget {
 
     /// `bytes` as text (invalid UTF-8 becomes U+FFFD), charged to the budget.
     pub fn text(&mut self, bytes: &[u8]) -> Res<String> {
+        self.charge(bytes)?;
+        Ok(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// Adds the symbol name `bytes` (not empty; invalid UTF-8 becomes
+    /// U+FFFD) to `names`, charged to the budget.
+    pub fn add_name(&mut self, bytes: &[u8], names: &mut SymbolNames) -> Res<()> {
+        self.charge(bytes)?;
+        // A name from a string table holds no NUL, so it always fits.
+        names.push(&String::from_utf8_lossy(bytes)).map_err(|err| malformed(err.to_string()))
+    }
+
+    fn charge(&mut self, bytes: &[u8]) -> Res<()> {
         self.left = self
             .left
             .checked_sub(bytes.len())
             .ok_or_else(|| malformed("names repeat beyond what the file can hold (records crafted to repeat?)"))?;
-        Ok(String::from_utf8_lossy(bytes).into_owned())
+        Ok(())
     }
 }
 
@@ -167,7 +180,7 @@ pub(super) fn needs<Elf: FileHeader<Endian = Endianness>>(
                 slot_of[index] = Some(slots.len() as u32);
             }
             slots.push((need_pos, result[need_pos].versions.len()));
-            result[need_pos].versions.push(NeededVersion { name: version, weak, symbols: Vec::new() });
+            result[need_pos].versions.push(NeededVersion { name: version, weak, symbols: SymbolNames::default() });
             aux_at = follow(aux_offset, aux.vna_next.get(endian), "version needs (DT_VERNEED) entry")?;
         }
         at = follow(offset, need.vn_next.get(endian), "version needs (DT_VERNEED)")?;
@@ -188,7 +201,7 @@ pub(super) fn needs<Elf: FileHeader<Endian = Endianness>>(
     bound.dedup();
     for (slot, name) in bound {
         let (n, v) = slots[slot as usize];
-        result[n].versions[v].symbols.push(budget.text(name)?);
+        budget.add_name(name, &mut result[n].versions[v].symbols)?;
     }
     Ok(result)
 }

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     arch,
-    elf::{resolve::SearchPath, ElfInfo, ElfKind, NeededVersion},
+    elf::{resolve::SearchPath, ElfInfo, ElfKind, NeededVersion, SymbolNames},
     finding::{Finding, FindingKind, Severity},
     profile::Profile,
     version::Version,
@@ -161,12 +161,12 @@ pub(crate) fn may_fail(version: &str, profile: &Profile) -> bool {
 
 /// The symbols behind `version` of `soname` in `file`, read again: for the
 /// rare finding about a version whose symbols [`may_fail`] did not ask for.
-fn symbols_of(file: &Path, soname: &str, version: &str) -> Vec<String> {
-    let Ok(Some(data)) = crate::elf::file::map_if_elf(file) else { return Vec::new() };
+fn symbols_of(file: &Path, soname: &str, version: &str) -> SymbolNames {
+    let Ok(Some(data)) = crate::elf::file::map_if_elf(file) else { return SymbolNames::default() };
     let Ok(info) = ElfInfo::parse_with_symbols_for(&data, |lib, v| lib == soname && v == version) else {
-        return Vec::new();
+        return SymbolNames::default();
     };
-    info.needs_from(soname).iter().find(|v| v.name == version).map_or(Vec::new(), |v| v.symbols.clone())
+    info.needs_from(soname).iter().find(|v| v.name == version).map_or(SymbolNames::default(), |v| v.symbols.clone())
 }
 
 /// The checks of every NEEDED library. Returns the findings and the shipped
@@ -282,12 +282,14 @@ fn judge_shipped(
             )
             .target_has(defined.clone())
         };
+        let reread;
         let symbols = if version.symbols.is_empty() && !may_fail(&version.name, profile) {
-            symbols_of(file, soname, &version.name)
+            reread = symbols_of(file, soname, &version.name);
+            &reread
         } else {
-            version.symbols.clone()
+            &version.symbols
         };
-        findings.push(finding.needs(version.name.clone()).library(soname).symbols(symbols));
+        findings.push(finding.needs(version.name.clone()).library(soname).symbols(symbols.iter()));
     }
     findings
 }
@@ -357,7 +359,7 @@ fn judge_system(soname: &str, versions: &[NeededVersion], profile: &Profile) -> 
             },
             _ => continue,
         };
-        findings.push(finding.needs(name.clone()).library(soname).symbols(version.symbols.iter().cloned()));
+        findings.push(finding.needs(name.clone()).library(soname).symbols(version.symbols.iter()));
     }
     findings
 }
@@ -401,7 +403,7 @@ mod tests {
                 file: "libc.so.6".into(),
                 versions: needs
                     .iter()
-                    .map(|n| NeededVersion { name: n.to_string(), weak: false, symbols: vec![] })
+                    .map(|n| NeededVersion { name: n.to_string(), weak: false, symbols: SymbolNames::default() })
                     .collect(),
             }],
             version_defs: vec![],

@@ -90,7 +90,7 @@ pub(crate) fn cache_writer() -> String {
     for text in crate::syscalls::tables::DATA {
         tables.extend_from_slice(text.as_bytes());
     }
-    format!("compat {} facts/4 tables/{:016x}", env!("CARGO_PKG_VERSION"), crate::cache::key::fnv1a(&tables))
+    format!("compat {} facts/5 tables/{:016x}", env!("CARGO_PKG_VERSION"), crate::cache::key::fnv1a(&tables))
 }
 
 /// One ELF file and its facts.
