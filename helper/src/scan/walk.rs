@@ -22,6 +22,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use rayon::prelude::*;
+
 /// A regular file to read, under the path it was reached by.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Input {
@@ -57,10 +59,14 @@ pub(crate) fn walk(roots: &[PathBuf]) -> Walk {
     let mut walk = Walk::default();
     let mut seen_dirs = HashSet::new();
     let mut seen_files = HashSet::new();
-    for root in roots {
+    // The given paths are looked up on all cores first: a scan given
+    // thousands of files (xargs) otherwise spends its first milliseconds
+    // on one core, one stat after another.
+    let stats: Vec<Stat> = roots.par_iter().map(|root| stat(root)).collect();
+    for (root, looked_up) in roots.iter().zip(stats) {
         // Depth-first with an explicit stack: deep trees cannot overflow ours.
-        let mut stack = vec![Pending { path: root.clone(), explicit: true, known: None }];
-        while let Some(Pending { path, explicit, known }) = stack.pop() {
+        let mut stack = vec![Pending { path: root.clone(), explicit: true, known: None, stat: Some(looked_up) }];
+        while let Some(Pending { path, explicit, known, stat: given }) = stack.pop() {
             // A regular file met in a directory is known from the directory
             // entry itself (type and inode): no stat needed.
             if let Some((dev, ino)) = known {
@@ -69,11 +75,7 @@ pub(crate) fn walk(roots: &[PathBuf]) -> Walk {
                 }
                 continue;
             }
-            let (symlink, meta) = match fs::symlink_metadata(&path) {
-                Ok(link) if link.file_type().is_symlink() => (true, fs::metadata(&path)),
-                Ok(meta) => (false, Ok(meta)),
-                Err(err) => (false, Err(err)),
-            };
+            let (symlink, meta) = given.unwrap_or_else(|| stat(&path));
             let meta = match meta {
                 Ok(meta) => meta,
                 Err(err) if symlink && err.kind() == ErrorKind::NotFound => {
@@ -127,11 +129,24 @@ pub(crate) fn walk(roots: &[PathBuf]) -> Walk {
 }
 
 /// A path still to visit; `known` is (device, inode) of a regular file whose
-/// type the directory entry already told.
+/// type the directory entry already told; `stat`, what [`stat`] gave for it
+/// if it was called already.
 struct Pending {
     path: PathBuf,
     explicit: bool,
     known: Option<(u64, u64)>,
+    stat: Option<Stat>,
+}
+
+/// Whether a path is a symlink, and the metadata of what it leads to.
+type Stat = (bool, std::io::Result<fs::Metadata>);
+
+fn stat(path: &Path) -> Stat {
+    match fs::symlink_metadata(path) {
+        Ok(link) if link.file_type().is_symlink() => (true, fs::metadata(path)),
+        Ok(meta) => (false, Ok(meta)),
+        Err(err) => (false, Err(err)),
+    }
 }
 
 fn sorted_entries(dir: &Path, dev: u64) -> std::io::Result<Vec<Pending>> {
@@ -144,7 +159,7 @@ fn sorted_entries(dir: &Path, dev: u64) -> std::io::Result<Vec<Pending>> {
             Ok(t) if t.is_file() => Some((dev, entry.ino())),
             _ => None,
         };
-        entries.push(Pending { path: entry.path(), explicit: false, known });
+        entries.push(Pending { path: entry.path(), explicit: false, known, stat: None });
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
