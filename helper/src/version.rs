@@ -109,14 +109,20 @@ pub enum VersionNode {
 impl VersionNode {
     /// Splits a node name at its last '_' when what follows is a version number.
     pub fn parse(name: &str) -> VersionNode {
-        if let Some((family, rest)) = name.rsplit_once('_') {
-            if let Some(version) = Version::parse(rest) {
-                if !family.is_empty() {
-                    return VersionNode::Numbered { family: family.to_string(), version };
-                }
-            }
+        match VersionNode::numbered(name) {
+            Some((family, version)) => VersionNode::Numbered { family: family.to_string(), version },
+            None => VersionNode::Named(name.to_string()),
         }
-        VersionNode::Named(name.to_string())
+    }
+
+    /// The family and version of a `Numbered` node name, without copying
+    /// the family; `None` for a `Named` one.
+    pub fn numbered(name: &str) -> Option<(&str, Version)> {
+        let (family, rest) = name.rsplit_once('_')?;
+        if family.is_empty() {
+            return None;
+        }
+        Some((family, Version::parse(rest)?))
     }
 }
 

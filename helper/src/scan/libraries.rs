@@ -1,9 +1,12 @@
 //! Which libraries travel with what is scanned, and where a file's NEEDED
 //! entries are found. Lookups are shared by all worker threads, so file
-//! probes and canonical paths are cached.
+//! probes and canonical paths are cached. The maps are keyed by the paths'
+//! bytes: hashing a `Path` walks its components, and that was a tenth of
+//! judging a file.
 
 use std::{
     collections::{HashMap, HashSet},
+    ffi::OsString,
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
 };
@@ -29,17 +32,17 @@ pub(crate) enum Source {
 /// The shipped set: the scanned files and the `--closure` paths.
 pub(crate) struct Libraries {
     /// Canonical paths under which a library counts as shipped.
-    roots: HashSet<PathBuf>,
+    roots: HashSet<OsString>,
     /// The `--closure` paths: what is there travels along, the C library
     /// and its loader included.
     closure: Closure,
     /// Parsed shipped libraries by canonical path (`None`: unreadable / not ELF).
-    infos: Mutex<HashMap<PathBuf, Option<Arc<ElfInfo>>>>,
+    infos: Mutex<HashMap<OsString, Option<Arc<ElfInfo>>>>,
     /// Shipped shared libraries by SONAME and by file name, for NEEDED that a
     /// file's own search path misses (inherited RPATH, wrapper LD_LIBRARY_PATH).
     by_name: HashMap<String, Vec<PathBuf>>,
-    probes: Mutex<HashMap<PathBuf, Option<(u8, u16)>>>,
-    canonical: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    probes: Mutex<HashMap<OsString, Option<(u8, u16)>>>,
+    canonical: Mutex<HashMap<OsString, Option<PathBuf>>>,
 }
 
 impl Libraries {
@@ -47,11 +50,11 @@ impl Libraries {
     /// `closure`: the closure paths; `scanned`: the ELF files already
     /// parsed (real path, facts).
     pub(crate) fn new(roots: Vec<PathBuf>, closure: Closure, scanned: &[(PathBuf, Arc<ElfInfo>)]) -> Libraries {
-        let roots = roots.into_iter().collect();
+        let roots = roots.into_iter().map(PathBuf::into_os_string).collect();
         let mut by_name: HashMap<String, Vec<PathBuf>> = HashMap::new();
         let mut infos = HashMap::new();
         for (path, info) in scanned {
-            infos.insert(path.clone(), Some(info.clone()));
+            infos.insert(path.clone().into_os_string(), Some(info.clone()));
             if info.kind != ElfKind::SharedLibrary {
                 continue;
             }
@@ -79,28 +82,28 @@ impl Libraries {
 
     /// The class and machine of the ELF file at `path`, cached.
     fn probe(&self, path: &Path) -> Option<(u8, u16)> {
-        if let Some(hit) = lock(&self.probes).get(path) {
+        if let Some(hit) = lock(&self.probes).get(path.as_os_str()) {
             return *hit;
         }
         let probed = resolve::probe_machine(path);
-        lock(&self.probes).insert(path.to_path_buf(), probed);
+        lock(&self.probes).insert(path.as_os_str().to_owned(), probed);
         probed
     }
 
     /// The canonical form of `path`, cached.
     pub(crate) fn canonical(&self, path: &Path) -> Option<PathBuf> {
-        if let Some(hit) = lock(&self.canonical).get(path) {
+        if let Some(hit) = lock(&self.canonical).get(path.as_os_str()) {
             return hit.clone();
         }
         let canonical = path.canonicalize().ok();
-        lock(&self.canonical).insert(path.to_path_buf(), canonical.clone());
+        lock(&self.canonical).insert(path.as_os_str().to_owned(), canonical.clone());
         canonical
     }
 
     /// True when `canonical` or one of its ancestors is a root (a lookup per
     /// path component, however many roots a scan of many files has).
     fn under_roots(&self, canonical: &Path) -> bool {
-        canonical.ancestors().any(|dir| self.roots.contains(dir))
+        canonical.ancestors().any(|dir| self.roots.contains(dir.as_os_str()))
     }
 
     /// A library the loader takes from those loaded with `file` when they
@@ -128,7 +131,7 @@ impl Libraries {
 
     /// The parsed facts of a shipped library, reading it the first time.
     fn info(&self, canonical: &Path) -> Option<Arc<ElfInfo>> {
-        if let Some(hit) = lock(&self.infos).get(canonical) {
+        if let Some(hit) = lock(&self.infos).get(canonical.as_os_str()) {
             return hit.clone();
         }
         let parsed = crate::elf::file::map_if_elf(canonical)
@@ -136,7 +139,7 @@ impl Libraries {
             .flatten()
             .and_then(|data| ElfInfo::parse(&data).ok())
             .map(Arc::new);
-        lock(&self.infos).insert(canonical.to_path_buf(), parsed.clone());
+        lock(&self.infos).insert(canonical.as_os_str().to_owned(), parsed.clone());
         parsed
     }
 

@@ -81,15 +81,15 @@ pub fn requirement(node: &str) -> Requirement {
             None => Requirement::UnknownMarker,
         };
     }
-    match VersionNode::parse(node) {
-        VersionNode::Numbered { family, version } => match family.as_str() {
+    match VersionNode::numbered(node) {
+        Some((family, version)) => match family {
             "GLIBC" => Requirement::Glibc(version),
             "GLIBCXX" | "GLIBCXX_LDBL" | "GLIBCXX_IEEE128" => Requirement::Cxx { family: CxxFamily::Glibcxx, version },
             "CXXABI" | "CXXABI_LDBL" | "CXXABI_IEEE128" => Requirement::Cxx { family: CxxFamily::Cxxabi, version },
             "GCC" => Requirement::Cxx { family: CxxFamily::Gcc, version },
             _ => Requirement::Unjudged,
         },
-        VersionNode::Named(_) => Requirement::Unjudged,
+        None => Requirement::Unjudged,
     }
 }
 
