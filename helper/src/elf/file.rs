@@ -4,7 +4,7 @@
 
 use std::{fs::File, io::Read, ops::Deref, path::Path};
 
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 
 /// Files up to this size are read into memory: cheaper than mapping and unmapping them.
 const READ_LIMIT: u64 = 64 * 1024;
@@ -43,21 +43,31 @@ pub fn map_if_elf(path: &Path) -> std::io::Result<Option<FileBytes>> {
     }
     let size = file.metadata()?.len();
     if size <= READ_LIMIT {
-        let mut data = Vec::with_capacity(size as usize);
-        data.extend_from_slice(&magic);
-        file.read_to_end(&mut data)?;
+        // The bytes as the size just seen gives them: read_to_end would ask
+        // the file's size and position again, two more system calls a file.
+        let mut data = vec![0; (size as usize).max(len)];
+        data[..len].copy_from_slice(&magic[..len]);
+        while len < data.len() {
+            match file.read(&mut data[len..])? {
+                0 => break,
+                n => len += n,
+            }
+        }
+        data.truncate(len);
         return Ok(Some(FileBytes::Read(data)));
     }
-    map(&file).map(Some)
+    map(&file, size).map(Some)
 }
 
-/// Maps all of `file`.
-pub fn map(file: &File) -> std::io::Result<FileBytes> {
+/// Maps the first `len` bytes of `file` (its size, as just seen: memmap2
+/// would ask for it again).
+fn map(file: &File, len: u64) -> std::io::Result<FileBytes> {
+    let len = usize::try_from(len).map_err(|_| std::io::Error::other("file too large to map"))?;
     // SAFETY: the mapping is private and read-only, and compat never writes
     // the files it scans. Another process truncating a file while it is
     // being scanned could make a read of the mapping fault (SIGBUS); that is
     // the accepted cost of not copying gigabytes of libraries.
-    let map = unsafe { Mmap::map(file)? };
+    let map = unsafe { MmapOptions::new().len(len).map(file)? };
     Ok(FileBytes::Mapped(map))
 }
 
