@@ -2,14 +2,16 @@
 # Benchmark: `compat scan` cold (empty fact cache), warm (every file in the
 # cache) and without the cache, against the read floor and peer tools on the
 # same list of ELF files (every ELF file under /usr/bin and /usr/lib, or the
-# dirs given), in one run, with a warm page cache. Prints best-of-3 wall
+# dirs given), in one run, with a warm page cache. Prints best-of-5 wall
 # times, peak memory, files/s and ratios, and checks that cold, warm and
 # --no-cache reports are the same bytes. The commands take turns, one run
 # each per round: the machine's speed drifts from minute to minute, and
 # measuring one command's runs back to back and then the next's put that
-# drift into the ratios.
+# drift into the ratios. Five rounds, not three: on a 2-core VM a slow
+# minute could still spoil all three runs of one command (cold scans of
+# 0.21 s beside --no-cache scans of 0.17 s in the same run).
 #
-#   bench/scan.sh [DIR...]          # bench_runs=5 bench/scan.sh for best of 5 rounds
+#   bench/scan.sh [DIR...]          # bench_runs=3 bench/scan.sh for best of 3 rounds
 #
 # The read floor (helper/examples/read_floor.rs) reads exactly the byte
 # ranges a full scan needs -- headers, dynamic linking sections, executable
@@ -26,6 +28,7 @@
 # (for peak memory; without it peak shows "?").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_runs=${bench_runs:-5}
 source bench/lib.sh
 
 dirs=("$@")
