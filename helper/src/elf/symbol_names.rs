@@ -11,7 +11,7 @@ use serde::{
     Deserialize, Deserializer, Serialize, Serializer,
 };
 
-/// Symbol names, each once, in the order they were added (sorted, as the
+/// Symbol names in the order they were added (sorted and each once, as the
 /// parser adds them). Held as one text with a NUL after each name: no ELF
 /// symbol name holds a NUL, the string table ends each name with one.
 ///
