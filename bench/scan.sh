@@ -17,7 +17,7 @@
 # ranges a full scan needs -- headers, dynamic linking sections, executable
 # sections -- into reused buffers, on all cores, and does nothing with them.
 # The search floor maps the same files as the scan does (no copy), looks for
-# `0f 05` (the syscall instruction) in the code with the scan's substring
+# `0f 05` (the syscall instruction) in the code with the scan's own
 # search and touches the other ranges: the least an analysis that must find
 # every syscall instruction, reading the way the scan reads, can take.
 # Peers: `readelf -V --wide` and `objdump -T` (binutils) through xargs, and

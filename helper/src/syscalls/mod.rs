@@ -66,6 +66,17 @@ pub fn x86_64_syscall_byte_pairs(bytes: &[u8]) -> usize {
     count
 }
 
+/// A repeatable stream of pseudo-random values below 2^16 for tests (a
+/// linear congruential generator): code full of near misses.
+#[cfg(test)]
+fn test_stream(seed: u32) -> impl FnMut() -> usize {
+    let mut x = seed;
+    move || {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (x >> 16) as usize
+    }
+}
+
 /// A syscall site with its number resolved, as the report sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedSite {

@@ -506,13 +506,8 @@ mod tests {
     fn decoding_that_joins_a_wider_window_gives_what_decoding_alone_gives() {
         // Random bytes: starts that do not land on the wider window's
         // boundaries at once, invalid encodings, branches everywhere.
-        let mut x = 99u32;
-        let bytes: Vec<u8> = (0..4096)
-            .map(|_| {
-                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                (x >> 16) as u8
-            })
-            .collect();
+        let mut next = crate::syscalls::test_stream(99);
+        let bytes: Vec<u8> = (0..4096).map(|_| next() as u8).collect();
         let region = Region { addr: 0x40_0000, bytes: &bytes };
         let mut joined_early = 0;
         for at in (256..4000).step_by(61) {
@@ -552,14 +547,9 @@ mod tests {
         // or rdi is never missed: random code over an alphabet of the
         // opcode, ModRM and prefix bytes involved.
         let alphabet = [0xb8, 0xbf, 0xc7, 0xc0, 0x31, 0x33, 0xff, 0x48, 0x40, 0x41, 0x66, 0x0f, 0x05, 0x90, 0x01, 0x00];
-        let mut x = 7u32;
+        let mut next = crate::syscalls::test_stream(7);
         for _ in 0..20_000 {
-            let bytes: Vec<u8> = (0..24)
-                .map(|_| {
-                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                    alphabet[(x >> 16) as usize % alphabet.len()]
-                })
-                .collect();
+            let bytes: Vec<u8> = (0..24).map(|_| alphabet[next() % alphabet.len()]).collect();
             let mut decoder = Decoder::with_ip(64, &bytes, 0, DecoderOptions::NONE);
             for ins in &mut decoder {
                 for register in [Register::RAX, Register::RDI] {
