@@ -7,12 +7,12 @@
 //! however many hard links reach it, as the scan's walk does. bench/scan.sh
 //! divides the scan's time by this one's.
 //!
-//! With `--search`, it maps each file as the scan does instead of reading it
-//! into a buffer, looks for the `syscall` instruction (`0f 05`) in the
-//! executable sections with the search the scan uses, and touches
-//! every page of the other ranges: the least any analysis that must find
-//! every system call instruction, reading the way the scan reads, can do
-//! (the search floor).
+//! With `--search`, it maps each file as the scan maps a large one (the
+//! scan reads files up to 64 KiB whole instead), looks for the `syscall`
+//! instruction (`0f 05`) in the executable sections with the search the
+//! scan uses, and touches every page of the other ranges: about the least
+//! any analysis that must find every system call instruction can do (the
+//! search floor).
 //!
 //!     cargo run --release --example read_floor -- [--search] FILE...
 
